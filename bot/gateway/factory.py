@@ -1,0 +1,41 @@
+"""Wiring the real gateway: FAQ service, store and rasa client from the settings."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+from fastapi import FastAPI
+
+from bot.gateway.app import create_app
+from bot.gateway.conversation import ConversationService
+from bot.gateway.rasa_client import RasaClient
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def build_gateway(settings: Settings, with_rasa: bool = True) -> FastAPI:
+    from bot.engine.service import FaqService
+    from bot.store.sql import SqlStore
+
+    engine = FaqService.from_settings(settings).load()
+    store = SqlStore.from_settings(settings)
+    rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s) if with_rasa else None
+    conversation = ConversationService(rasa, engine, store, settings.max_message_chars)
+    app = create_app(settings, conversation, store, engine, rasa)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if rasa is not None:
+            await rasa.close()
+
+    app.router.lifespan_context = lifespan
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Entry point for `uvicorn --factory bot.gateway.factory:app_from_env`."""
+    return build_gateway(Settings.load())
