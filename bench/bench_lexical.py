@@ -51,9 +51,8 @@ def read_data(folder: Path) -> tuple[list[str], list[str], list[int], list[tuple
                 questions.append(question)
                 owner.append(len(ids) - 1)
     with open(folder / "queries.csv", encoding="utf-8", newline="") as f:
-        queries = [
-            (r["query"], r["expected_faq_id"]) for r in csv.DictReader(f) if r["kind"] == "paraphrase"
-        ]
+        rows = csv.DictReader(f)
+        queries = [(r["query"], r["expected_faq_id"]) for r in rows if r["kind"] == "paraphrase"]
     return ids, questions, owner, queries
 
 
@@ -76,8 +75,12 @@ def evaluate(
     r = np.asarray(ranks)
     t = np.asarray(times)
     return Result(
-        name, float(np.mean(r == 1)), float(np.mean(r <= 3)), float(np.mean(1 / r)),
-        float(t.mean()), float(np.percentile(t, 95)),
+        name,
+        float(np.mean(r == 1)),
+        float(np.mean(r <= 3)),
+        float(np.mean(1 / r)),
+        float(t.mean()),
+        float(np.percentile(t, 95)),
     )
 
 
@@ -101,8 +104,10 @@ def scale_check(tokenizer: HotlineTokenizer, questions: list[str], n_docs: int) 
     for terms in probes:
         index.scores(terms)
     query_ms = (time.perf_counter() - start) / len(probes) * 1000
-    print(f"\nBM25 at {n_docs} synthetic docs: build {build_s:.2f} s, "
-          f"{query_ms:.2f} ms per query (scores only, {len(index.vocabulary)} terms)")
+    print(
+        f"\nBM25 at {n_docs} synthetic docs: build {build_s:.2f} s, "
+        f"{query_ms:.2f} ms per query (scores only, {len(index.vocabulary)} terms)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,8 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=int, default=0, help="also time BM25 on N synthetic docs")
     args = parser.parse_args(argv)
     if not (args.data / "kb.csv").is_file() or not (args.data / "queries.csv").is_file():
-        print(f"SKIP: {args.data} has no kb.csv/queries.csv (the shared faq_eval_dev data set is "
-              "not on this machine); pass --data DIR")
+        print(
+            f"SKIP: {args.data} has no kb.csv/queries.csv (the shared faq_eval_dev data set is "
+            "not on this machine); pass --data DIR"
+        )
         return 0
     ids, questions, owner_list, queries = read_data(args.data)
     owner = np.asarray(owner_list)
@@ -125,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     tk.load()
     plain = HotlineTokenizer(None, cache)
     no_stop = HotlineTokenizer(dict_dir, cache, stop_words=frozenset())
-    no_hmm = HotlineTokenizer(dict_dir, cache, hmm=False)
+    with_hmm = HotlineTokenizer(dict_dir, cache, hmm=True)
     print(f"jieba dictionaries: {dict_dir} ({len(tk.hotline_words)} words)")
 
     def chars(text: str) -> list[str]:
@@ -149,16 +156,18 @@ def main(argv: list[str] | None = None) -> int:
         ("bm25 chars+bigrams (no words)", bm25_variant(questions, chars)),
         ("bm25 all tokens+chars+bigrams", bm25_variant(questions, tokens_chars(tk))),
         ("bm25 tokens, no stop words", bm25_variant(questions, no_stop.tokens)),
-        ("bm25 tokens, no HMM", bm25_variant(questions, no_hmm.tokens)),
+        ("bm25 tokens, with HMM", bm25_variant(questions, with_hmm.tokens)),
         ("bm25 tokens, no hotline dict", bm25_variant(questions, plain.tokens)),
-        ("bm25 tokens+bigrams, no HMM", bm25_variant(questions, tokens_bigrams(no_hmm))),
+        ("bm25 tokens+bigrams, with HMM", bm25_variant(questions, tokens_bigrams(with_hmm))),
         ("bm25 tokens+bigrams, no dict", bm25_variant(questions, tokens_bigrams(plain))),
     ]
     results = [evaluate(name, fn, ids, owner, queries) for name, fn in variants]
     print(f"\n{'method':36} {'top1':>6} {'R@3':>6} {'MRR':>6} {'ms/q':>6} {'p95':>6}")
     for r in results:
-        print(f"{r.name:36} {r.top1:6.3f} {r.recall3:6.3f} {r.mrr:6.3f} "
-              f"{r.ms_mean:6.2f} {r.ms_p95:6.2f}")
+        print(
+            f"{r.name:36} {r.top1:6.3f} {r.recall3:6.3f} {r.mrr:6.3f} "
+            f"{r.ms_mean:6.2f} {r.ms_p95:6.2f}"
+        )
     if args.scale:
         scale_check(tk, questions, args.scale)
     return 0

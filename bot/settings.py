@@ -69,6 +69,10 @@ class Settings:
     # "e5" (the real model built by the install step) or "fake" (deterministic, tests only).
     embedder: str = "e5"
     target_precision: float = 0.95
+    # Blend of the answer's cosine into an entry's score (0 = questions only) and of the
+    # jieba BM25 score; chosen on faq_eval_dev and checked on the bundled KB (README).
+    answer_weight: float = 0.4
+    lexical_weight: float = 0.0
     # Flat (exact) FAISS search up to this many vectors, HNSW above (see bench/).
     exact_search_max_vectors: int = 20000
     gateway_host: str = "127.0.0.1"
@@ -140,6 +144,10 @@ class Settings:
             raise ConfigError(
                 f"BOT_TARGET_PRECISION={self.target_precision!r} must be in [0.5, 1.0)"
             )
+        for key, weight in (("ANSWER_WEIGHT", self.answer_weight),
+                            ("LEXICAL_WEIGHT", self.lexical_weight)):
+            if not 0.0 <= weight < 1.0:
+                raise ConfigError(f"BOT_{key}={weight!r} must be in [0, 1)")
         if not 1 <= self.gateway_port <= 65535:
             raise ConfigError(f"BOT_GATEWAY_PORT={self.gateway_port!r} is not a TCP port")
         url = self.database_url

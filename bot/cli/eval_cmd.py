@@ -25,8 +25,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--queries", type=Path, required=True, help="CSV with query,expected_faq_id,kind"
     )
     faq.add_argument("--target-precision", type=float, default=None)
-    faq.add_argument("--lexical-weight", type=float, default=0.0,
-                     help="blend of BM25 into the score (0 = dense only)")
+    faq.add_argument("--answer-weight", type=float, default=None,
+                     help="blend of the answer's cosine into the score (default: settings)")
+    faq.add_argument("--lexical-weight", type=float, default=None,
+                     help="blend of BM25 into the score (default: settings)")
     faq.add_argument("--json", action="store_true", help="print one JSON object")
     faq.set_defaults(func=run_faq)
 
@@ -54,15 +56,19 @@ def run_faq(args: argparse.Namespace, settings: Settings) -> int:
     from bot.kb.loader import load_kb
     from bot.text.tokenize import HotlineTokenizer
 
-    if not 0.0 <= args.lexical_weight <= 1.0:
-        raise InputError(f"--lexical-weight {args.lexical_weight} must be between 0 and 1")
+    answer_w = settings.answer_weight if args.answer_weight is None else args.answer_weight
+    lexical_w = settings.lexical_weight if args.lexical_weight is None else args.lexical_weight
+    for flag, value in (("--answer-weight", answer_w), ("--lexical-weight", lexical_w)):
+        if not 0.0 <= value < 1.0:
+            raise InputError(f"{flag} {value} must be in [0, 1)")
     kb = load_kb(args.kb, min_similar=0)
     queries = load_queries(args.queries)
     result = evaluate(
         kb, queries, make_embedder(settings),
         tokenizer=HotlineTokenizer(settings.kb_dir / "dict"),
         target_precision=_target(args, settings),
-        lexical_weight=args.lexical_weight,
+        answer_weight=answer_w,
+        lexical_weight=lexical_w,
         exact_max=settings.exact_search_max_vectors,
     )
     if args.json:

@@ -16,7 +16,7 @@ from bot.kb.export import export_kb, write_kb_folder
 from bot.kb.importer import DEFAULT_ID_PREFIX, import_table
 from bot.kb.loader import collect, kb_files, kb_folder, load_kb, table_files
 from bot.kb.merge import MergeResult, merge_import
-from bot.kb.model import KnowledgeBase, Problem
+from bot.kb.model import COLUMNS, KnowledgeBase, Problem
 from bot.settings import Settings
 
 # The module that adds `bot kb build`, through register_kb_build(kb_subparsers), when present.
@@ -28,7 +28,8 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "kb",
         help="知识库：检查、导入、导出",
-        description="检查、导入、导出 FAQ 知识库（每个类别一个 CSV，表头见 `bot kb check`）。",
+        description="检查、导入、导出 FAQ 知识库。知识库是一个文件夹，每个类别一个 UTF-8 CSV，"
+        f"表头为 {','.join(COLUMNS)}；相似问用 | 分隔，日期为 YYYY-MM-DD 或留空。",
     )
     actions = parser.add_subparsers(dest="kb_command", metavar="ACTION")
     actions.required = True

@@ -52,7 +52,9 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--by", choices=("day", "hour", "category", "channel"), help="分组")
     parser.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
-    parser.add_argument("--db", metavar="URL", help="数据库 URL（默认 BOT_DATABASE_URL 或数据目录里的 SQLite）")
+    parser.add_argument(
+        "--db", metavar="URL", help="数据库 URL（默认 BOT_DATABASE_URL 或数据目录里的 SQLite）"
+    )
     parser.add_argument(
         "--close-idle",
         action="store_true",
@@ -79,7 +81,9 @@ def parse_moment(value: str, option: str, *, end: bool = False) -> datetime:
 def _database_url(args: argparse.Namespace, settings: Settings) -> str:
     url = args.db or settings.resolved_database_url
     if not url.startswith(("sqlite:///", "postgresql://", "postgresql+psycopg://")):
-        raise InputError(f"--db {url!r} is not a database URL: use sqlite:///PATH or postgresql://...")
+        raise InputError(
+            f"--db {url!r} is not a database URL: use sqlite:///PATH or postgresql://..."
+        )
     if url.startswith("sqlite:///"):
         path = Path(url[len("sqlite:///") :])
         if not path.is_file():
@@ -98,7 +102,9 @@ def _categories(settings: Settings) -> dict[str, str]:
         kb = load_kb(settings.kb_dir)
     except (ImportError, BotError, OSError) as err:
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
-        print(f"注意：读不了知识库 {settings.kb_dir}（{first}），类别显示为“未知”。", file=sys.stderr)
+        print(
+            f"注意：读不了知识库 {settings.kb_dir}（{first}），类别显示为“未知”。", file=sys.stderr
+        )
         return {}
     return {entry.faq_id: entry.category for entry in kb}
 
@@ -144,7 +150,7 @@ def table(headers: list[str], rows: list[list[str]], indent: str = "  ") -> list
     numeric = [all(_looks_numeric(r[i]) for r in rows) and bool(rows) for i in range(len(headers))]
     lines = []
     for row in [headers, *rows]:
-        cells = [_cell(c, w, right) for c, w, right in zip(row, widths, numeric)]
+        cells = [_cell(c, w, right) for c, w, right in zip(row, widths, numeric, strict=True)]
         lines.append((indent + "  ".join(cells)).rstrip())
     return lines
 
@@ -175,8 +181,11 @@ def render(stats: Any) -> list[str]:
     rows.insert(1, ["  其中已确认", str(c.deflected_confirmed), _pct(c.confirmed_rate)])
     rows.insert(2, ["  其中未确认", str(c.deflected_unconfirmed), _pct(c.unconfirmed_rate)])
     lines += table(["结果", "会话", "占已结束"], rows)
-    lines += ["", f"分流率 {_pct(c.deflection_rate)}（已确认 {_pct(c.confirmed_rate)}，"
-              f"未确认 {_pct(c.unconfirmed_rate)}）"]
+    lines += [
+        "",
+        f"分流率 {_pct(c.deflection_rate)}（已确认 {_pct(c.confirmed_rate)}，"
+        f"未确认 {_pct(c.unconfirmed_rate)}）",
+    ]
     lines.append(f"市民反馈：有帮助 {stats.feedback_positive}，没帮助 {stats.feedback_negative}")
     lines.append("")
     if stats.transfers_by_reason:
@@ -192,7 +201,10 @@ def render(stats: Any) -> list[str]:
         lines.append(f"命中最多的 FAQ（前 {len(stats.top_faqs)}）")
         lines += table(
             ["FAQ", "会话", "确认有用", "没帮助"],
-            [[f.faq_id, str(f.sessions), str(f.confirmed), str(f.negative)] for f in stats.top_faqs],
+            [
+                [f.faq_id, str(f.sessions), str(f.confirmed), str(f.negative)]
+                for f in stats.top_faqs
+            ],
         )
         lines.append("")
     if stats.top_unanswered:
@@ -209,13 +221,31 @@ def render(stats: Any) -> list[str]:
     if stats.by:
         lines += ["", f"按{_GROUP_TITLES[stats.by]}"]
         lines += table(
-            [_GROUP_TITLES[stats.by], "会话", "已结束", "解决", "分流率", "已确认", "转人工",
-             "工单", "放弃", "进行中"],
             [
-                [g.key, str(g.counts.sessions), str(g.counts.ended), str(g.counts.deflected),
-                 _pct(g.counts.deflection_rate), str(g.counts.deflected_confirmed),
-                 str(g.counts.transferred), str(g.counts.work_order), str(g.counts.abandoned),
-                 str(g.counts.open)]
+                _GROUP_TITLES[stats.by],
+                "会话",
+                "已结束",
+                "解决",
+                "分流率",
+                "已确认",
+                "转人工",
+                "工单",
+                "放弃",
+                "进行中",
+            ],
+            [
+                [
+                    g.key,
+                    str(g.counts.sessions),
+                    str(g.counts.ended),
+                    str(g.counts.deflected),
+                    _pct(g.counts.deflection_rate),
+                    str(g.counts.deflected_confirmed),
+                    str(g.counts.transferred),
+                    str(g.counts.work_order),
+                    str(g.counts.abandoned),
+                    str(g.counts.open),
+                ]
                 for g in stats.groups
             ],
         )

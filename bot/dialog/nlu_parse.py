@@ -47,7 +47,7 @@ def parse_messages(
         if done.returncode != 0 or not result.is_file():
             raise RasaError(
                 f"parsing with rasa model {model} failed (exit {done.returncode}):\n"
-                f"{tail(done.stdout + done.stderr)}"
+                f"{tail(done.stdout)}"
             )
         data = json.loads(result.read_text(encoding="utf-8"))
     return ParseRun(

@@ -12,6 +12,7 @@ import fcntl
 import hashlib
 import logging
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.dialog.story_report import StoryTestSummary, read_story_report
 from bot.errors import BotError, ModelNotBuiltError
 from bot.settings import PROJECT_ROOT, Settings
 
@@ -88,7 +90,9 @@ def run_rasa(
             command,
             cwd=root,
             env=rasa_env(),
-            capture_output=True,
+            # One stream keeps rasa's error text next to the log line it explains.
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
             text=True,
             timeout=timeout_s,
             check=False,
@@ -100,12 +104,22 @@ def run_rasa(
         ) from err
     if log_path is not None:
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        log_path.write_text(done.stdout + done.stderr, encoding="utf-8")
+        log_path.write_text(done.stdout, encoding="utf-8")
     return done
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# Progress bars and library deprecation chatter hide the one line that explains a failure.
+_NOISE = ("Processed ", "Epochs:", "Warning", "  ")
+
+
 def tail(text: str, lines: int = 15) -> str:
-    return "\n".join(text.strip().splitlines()[-lines:])
+    """The last meaningful lines of rasa's output, for an error message."""
+    kept = []
+    for line in _ANSI.sub("", text).splitlines():
+        if line.strip() and not line.startswith(_NOISE) and "Warning:" not in line:
+            kept.append(line)
+    return "\n".join(kept[-lines:])
 
 
 def dictionary_dir(root: Path) -> Path | None:
@@ -208,7 +222,7 @@ def train(
             if done.returncode != 0 or not produced.is_file():
                 raise RasaError(
                     f"rasa train failed (exit {done.returncode}); full log in "
-                    f"{model_dir / 'train.log'}; last lines:\n{tail(done.stdout + done.stderr)}"
+                    f"{model_dir / 'train.log'}; last lines:\n{tail(done.stdout)}"
                 )
             os.replace(produced, model)
             stamp.write_text(fingerprint + "\n", encoding="utf-8")
@@ -222,6 +236,45 @@ def validate_data(settings: Settings, *, root: Path | None = None) -> Validation
     """`rasa data validate --fail-on-warnings`: intents, responses, rules and stories agree."""
     root = root or PROJECT_ROOT
     done = run_rasa(root, ["data", "validate", "--fail-on-warnings"], timeout_s=300)
-    return ValidationResult(ok=done.returncode == 0, output=done.stdout + done.stderr)
+    return ValidationResult(ok=done.returncode == 0, output=done.stdout)
 
 
+
+
+def test_stories(
+    settings: Settings,
+    *,
+    model: Path | None = None,
+    stories: Path | None = None,
+    out: Path | None = None,
+    e2e: bool = False,
+    root: Path | None = None,
+    timeout_s: float = 900,
+) -> StoryTestSummary:
+    """`rasa test core` over the conversation tests; returns which stories passed.
+
+    Rasa replays each story (its slot events stand in for the custom actions), so this tests
+    the rules and forms; with e2e=True it also checks the intent NLU predicts for each text."""
+    root = root or PROJECT_ROOT
+    model = model or model_path(settings)
+    stories = stories or root / "tests" / "conversations"
+    out = out or root / "results" / "rasa_test"
+    if not model.is_file():
+        raise ModelNotBuiltError(f"rasa model {model} not found; train it first (`bot train`)")
+    if not stories.exists():
+        raise RasaError(f"conversation tests {stories} not found")
+    shutil.rmtree(out, ignore_errors=True)  # stale files would read as this run's results
+    out.mkdir(parents=True)
+    args = ["test", "core", "--stories", str(stories), "--model", str(model), "--out", str(out)]
+    args += ["--successes", "--no-plot", *(["--e2e"] if e2e else [])]
+    done = run_rasa(root, args, timeout_s=timeout_s, log_path=out / "rasa_test.log")
+    if done.returncode != 0:
+        raise RasaError(
+            f"rasa test core failed (exit {done.returncode}); log in {out / 'rasa_test.log'}:\n"
+            f"{tail(done.stdout)}"
+        )
+    return read_story_report(out)
+
+
+# Not a pytest test, whatever its name says, when a test module imports it.
+test_stories.__test__ = False  # type: ignore[attr-defined]

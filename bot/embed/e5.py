@@ -73,7 +73,7 @@ class E5Embedder:
                     f"cannot load the e5 model from {self.model_dir} ({err}); "
                     "rebuild it: `make clean-build install`"
                 ) from err
-            got = model.get_sentence_embedding_dimension()
+            got = model.get_embedding_dimension()
             if got != DIM:
                 raise ModelNotBuiltError(
                     f"the e5 model at {self.model_dir} embeds into {got} dimensions, "

@@ -22,7 +22,7 @@ import numpy as np
 from bot.embed.base import Embedder
 from bot.engine.calibrate import ScoredQuery, calibrate
 from bot.engine.lexical import LexicalScorer
-from bot.engine.matcher import FaqMatcher
+from bot.engine.matcher import FaqMatcher, embedding_text
 from bot.engine.queries import LabelledQuery
 from bot.engine.types import Thresholds
 from bot.errors import IndexBuildError, ModelNotBuiltError
@@ -34,7 +34,7 @@ from bot.text.tokenize import HotlineTokenizer
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2
 # Used only until a calibration run has set real thresholds: nothing is answered directly.
 UNCALIBRATED = Thresholds(answer=1.01, margin=0.0, clarify=0.9, calibrated_on="uncalibrated")
 
@@ -68,28 +68,49 @@ def _entry_from_json(d: dict[str, Any]) -> FaqEntry:
 
 
 def _rows(kb: KnowledgeBase) -> tuple[np.ndarray, list[str]]:
+    """One row per standard or similar question that has something to match."""
     row_entry: list[int] = []
     texts: list[str] = []
     for i, entry in enumerate(kb):
         for question in entry.all_questions:
-            text = normalize(question)
-            if text:
+            if normalize(question):
                 row_entry.append(i)
-                texts.append(text)
+                texts.append(question)
     return np.array(row_entry, dtype=np.int64), texts
 
 
-def _reusable_vectors(store: IndexStore, embedder: Embedder) -> dict[str, np.ndarray]:
-    """Vectors of the serving version keyed by text, if it used the same embedder."""
+def _reusable_vectors(store: IndexStore, embedder: Embedder) -> dict[tuple[str, str], np.ndarray]:
+    """Vectors of the serving version keyed by (prompt, embedded text), if it used the same
+    embedder: a rebuild embeds only texts the serving version does not hold."""
     path = store.current_path()
     if path is None:
         return {}
     manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
-    if manifest.get("embedder") != embedder.name:
+    if manifest.get("embedder") != embedder.name or manifest.get("format") != FORMAT:
         return {}
+    cache: dict[tuple[str, str], np.ndarray] = {}
     rows = json.loads((path / "rows.json").read_text(encoding="utf-8"))
     vectors = np.load(path / "vectors.npy")
-    return {row["text"]: vectors[i] for i, row in enumerate(rows)}
+    cache.update(((PASSAGE, embedding_text(r["text"])), vectors[i]) for i, r in enumerate(rows))
+    entries = json.loads((path / "entries.json").read_text(encoding="utf-8"))
+    answers = np.load(path / "answers.npy")
+    cache.update(((PASSAGE, embedding_text(e["answer"])), answers[i]) for i, e in enumerate(entries))
+    return cache
+
+
+PASSAGE = "passage"
+
+
+def _embed_all(
+    embedder: Embedder, texts: list[str], cache: dict[tuple[str, str], np.ndarray]
+) -> tuple[np.ndarray, int]:
+    """Passage vectors of `texts` (embedding only what the cache lacks), and how many were new."""
+    keys = [(PASSAGE, embedding_text(t)) for t in texts]
+    missing = sorted({k for k in keys if k not in cache})
+    if missing:
+        fresh = embedder.embed_passages([text for _, text in missing])
+        cache.update(zip(missing, fresh))
+    return np.stack([cache[k] for k in keys]).astype(np.float32), len(missing)
 
 
 def score_queries(matcher: FaqMatcher, queries: list[LabelledQuery]) -> list[ScoredQuery]:
@@ -109,6 +130,7 @@ def build_version(
     *,
     tokenizer: HotlineTokenizer | None = None,
     exact_max: int = 20000,
+    answer_weight: float = 0.4,
     lexical_weight: float = 0.0,
     calibration: list[LabelledQuery] | None = None,
     target_precision: float = 0.95,
@@ -123,21 +145,18 @@ def build_version(
     try:
         embedder.load()
         row_entry, texts = _rows(kb)
-        cached = _reusable_vectors(store, embedder)
-        missing = sorted({t for t in texts if t not in cached})
-        if missing:
-            fresh = embedder.embed_passages(missing)
-            cached.update(zip(missing, fresh))
-        vectors = np.stack([cached[t] for t in texts]).astype(np.float32)
+        cache = _reusable_vectors(store, embedder)
+        vectors, new_rows = _embed_all(embedder, texts, cache)
+        answer_vectors, new_answers = _embed_all(embedder, [e.answer for e in kb], cache)
         index = VectorIndex.build(vectors, exact_max)
+        answers = VectorIndex.build(answer_vectors, exact_max)
         lexical = None
         if lexical_weight > 0:
-            tokenizer = tokenizer or HotlineTokenizer(None)
-            lexical = LexicalScorer(tokenizer, texts)
+            lexical = LexicalScorer(tokenizer or HotlineTokenizer(None), texts)
         name = store.new_version_name(kb_hash(kb))
         matcher = FaqMatcher(
-            kb.entries, row_entry, texts, index, embedder,
-            thresholds or UNCALIBRATED, name, lexical, lexical_weight,
+            kb.entries, row_entry, texts, index, answers, embedder,
+            thresholds or UNCALIBRATED, name, answer_weight, lexical, lexical_weight,
         )
         calibration_report: dict[str, Any] = {}
         if thresholds is None:
@@ -146,19 +165,22 @@ def build_version(
             scored = score_queries(matcher, calibration)
             thresholds = calibrate(scored, target_precision, source=note or "labelled queries")
             calibration_report = {"queries": len(calibration)}
-        _write(staging, kb, row_entry, texts, vectors, index)
+        _write(staging, kb, row_entry, texts, vectors, index, answer_vectors, answers)
         manifest = {
             "format": FORMAT,
             "created_at": datetime.now(timezone.utc).isoformat(),
             "embedder": embedder.name,
             "dim": int(vectors.shape[1]),
             "index_kind": index.kind,
+            "answer_index_kind": answers.kind,
             "n_entries": len(kb),
             "n_rows": len(texts),
             "kb_hash": kb_hash(kb),
             "thresholds": thresholds.to_dict(),
+            "answer_weight": answer_weight,
             "lexical_weight": lexical_weight,
-            "embedded_rows": len(missing),
+            "embedded_rows": new_rows,
+            "embedded_answers": new_answers,
             "calibration": calibration_report,
             "build_seconds": round(time.perf_counter() - started, 3),
             "note": note,
@@ -192,6 +214,8 @@ def _write(
     texts: list[str],
     vectors: np.ndarray,
     index: VectorIndex,
+    answer_vectors: np.ndarray,
+    answers: VectorIndex,
 ) -> None:
     entries = [_entry_to_json(e) for e in kb]
     (folder / "entries.json").write_text(json.dumps(entries, ensure_ascii=False), "utf-8")
@@ -199,6 +223,8 @@ def _write(
     (folder / "rows.json").write_text(json.dumps(rows, ensure_ascii=False), "utf-8")
     np.save(folder / "vectors.npy", vectors)
     index.save(folder / "vectors.faiss")
+    np.save(folder / "answers.npy", answer_vectors)
+    answers.save(folder / "answers.faiss")
 
 
 def load_version(
@@ -219,12 +245,14 @@ def load_version(
     row_entry = np.array([r["entry"] for r in rows], dtype=np.int64)
     texts = [r["text"] for r in rows]
     index = VectorIndex.load(path / "vectors.faiss", manifest["index_kind"])
+    answers = VectorIndex.load(path / "answers.faiss", manifest["answer_index_kind"])
     weight = float(manifest.get("lexical_weight", 0.0))
     lexical = None
     if weight > 0:
         lexical = LexicalScorer(tokenizer or HotlineTokenizer(None), texts)
     embedder.load()
     return FaqMatcher(
-        entries, row_entry, texts, index, embedder,
-        Thresholds.from_dict(manifest["thresholds"]), manifest["version"], lexical, weight,
+        entries, row_entry, texts, index, answers, embedder,
+        Thresholds.from_dict(manifest["thresholds"]), manifest["version"],
+        float(manifest.get("answer_weight", 0.0)), lexical, weight,
     )

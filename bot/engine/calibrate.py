@@ -18,6 +18,10 @@ from bot.engine.types import Decision, Thresholds
 log = logging.getLogger(__name__)
 
 MARGINS = (0.0, 0.005, 0.01, 0.015, 0.02, 0.03, 0.04, 0.06)
+# At most this share of the out-of-scope calibration queries may be answered directly, on
+# top of the precision target: precision alone lets a few confident out-of-scope answers
+# through when paraphrases dominate the calibration set.
+MAX_OOS_ANSWERED = 0.10
 # Fewer direct answers than this on the calibration set cannot show a precision target.
 MIN_ANSWERED = 10
 
@@ -53,7 +57,10 @@ def decide(top: float, second: float, thresholds: Thresholds) -> Decision:
 
 
 def calibrate(
-    scored: list[ScoredQuery], target_precision: float, source: str = ""
+    scored: list[ScoredQuery],
+    target_precision: float,
+    source: str = "",
+    max_oos_answered: float = MAX_OOS_ANSWERED,
 ) -> Thresholds:
     if not scored:
         raise ValueError("calibration needs labelled queries; none were given")
@@ -62,6 +69,7 @@ def calibrate(
     correct = np.array([q.top_correct for q in scored])
     positive = np.array([q.expected_faq_id is not None for q in scored])
     n_pos = max(1, int(positive.sum()))
+    n_neg = int((~positive).sum())
 
     best: tuple[float, float, float, float] | None = None  # (coverage, precision, t, m)
     fallback: tuple[float, float, float, float] | None = None  # best precision if none reach
@@ -73,9 +81,10 @@ def calibrate(
             if n_answered < MIN_ANSWERED:
                 continue
             precision = float((answered & correct).sum()) / n_answered
-            coverage = float((answered & positive & correct).sum() + 0.0) / n_pos
+            coverage = float((answered & positive & correct).sum()) / n_pos
+            oos_rate = float((answered & ~positive).sum()) / n_neg if n_neg else 0.0
             row = (coverage, precision, float(t), m)
-            if precision >= target_precision:
+            if precision >= target_precision and oos_rate <= max_oos_answered:
                 # Equal coverage: the more precise, then the stricter thresholds win.
                 if best is None or (coverage, precision, t, m) > best:
                     best = row

@@ -58,6 +58,9 @@ _WORDING_FILLERS = re.compile(
     "|".join("那个 这个 那条 这条 就是 我要 我选 我想问 我问 关于 的 吧 呢 啊 呀 吗 嗯".split())
 )
 
+# Longer than this is a new question or a complaint, not a reply to "which one?" (and it
+# bounds the quadratic comparisons below).
+_MAX_CHOICE_CHARS = 100
 # Beyond this many characters left over next to an ordinal ("第二个孩子的生育津贴怎么领"),
 # the text is more likely a new question than a choice; the leftover must then agree.
 _MAX_REST = 2
@@ -72,7 +75,7 @@ def parse_choice(text: str, options: list[str]) -> int | None:
     if not text or not options:
         return None
     cleaned = _clean(text)
-    if not cleaned:
+    if not cleaned or len(cleaned) > _MAX_CHOICE_CHARS:
         return None
     count = len(options)
     found = _mentions(cleaned, count)
@@ -153,7 +156,12 @@ def _match_wording(text: str, options: list[str]) -> int | None:
     query = _WORDING_FILLERS.sub("", norm(text))
     if not query:
         return None
-    scores = [_shared_chars(query, norm(option)) for option in options]
+    normalized = [norm(option) for option in options]
+    # Matched characters never exceed the option's length, so a query over twice the longest
+    # option cannot reach the coverage: skip the quadratic comparison for long texts.
+    if len(query) > 2 * max(len(o) for o in normalized):
+        return None
+    scores = [_shared_chars(query, option) for option in normalized]
     ranked = sorted(range(len(options)), key=lambda i: scores[i], reverse=True)
     best = scores[ranked[0]]
     second = scores[ranked[1]] if len(ranked) > 1 else 0

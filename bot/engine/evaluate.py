@@ -75,6 +75,7 @@ def evaluate(
     *,
     tokenizer: HotlineTokenizer | None = None,
     target_precision: float = 0.95,
+    answer_weight: float = 0.4,
     lexical_weight: float = 0.0,
     exact_max: int = 20000,
 ) -> dict[str, Any]:
@@ -84,7 +85,8 @@ def evaluate(
         t0 = time.perf_counter()
         path = build_version(
             kb, embedder, store, tokenizer=tokenizer, exact_max=exact_max,
-            lexical_weight=lexical_weight, thresholds=Thresholds(1.01, 0.0, 1.01),
+            answer_weight=answer_weight, lexical_weight=lexical_weight,
+            thresholds=Thresholds(1.01, 0.0, 1.01),
         )
         build_s = time.perf_counter() - t0
         matcher = load_version(path, embedder, tokenizer)
@@ -129,10 +131,11 @@ def evaluate(
     result.update(_decision_metrics(cv_items))
     result["calibration"] = f"{FOLDS}-fold cross-validated, target precision {target_precision}"
     result["thresholds_all_queries"] = full_th.to_dict()
-    result["in_sample"] = _decision_metrics(in_sample)
+    result["in_sample"] = {k: round(v, 4) for k, v in _decision_metrics(in_sample).items()}
     result["latency_ms_p50"] = float(np.percentile(lat, 50))
     result["latency_ms_p95"] = float(np.percentile(lat, 95))
     result["index_build_s"] = round(build_s, 3)
     result["embedder"] = embedder.name
+    result["answer_weight"] = answer_weight
     result["lexical_weight"] = lexical_weight
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in result.items()}

@@ -106,7 +106,6 @@ class FaqService:
         kb: KnowledgeBase,
         calibration: list[LabelledQuery] | None = None,
         note: str = "",
-        lexical_weight: float = 0.0,
     ) -> Path:
         """Build and publish a version of `kb`, then serve it."""
         if calibration:
@@ -117,7 +116,8 @@ class FaqService:
             self.index_store,
             tokenizer=self.tokenizer,
             exact_max=self.settings.exact_search_max_vectors,
-            lexical_weight=lexical_weight,
+            answer_weight=self.settings.answer_weight,
+            lexical_weight=self.settings.lexical_weight,
             calibration=calibration,
             target_precision=self.settings.target_precision,
             note=note,

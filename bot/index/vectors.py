@@ -59,6 +59,10 @@ class VectorIndex:
         """Append vectors (row ids continue from the current size)."""
         self.index.add(np.ascontiguousarray(vectors, dtype=np.float32))  # type: ignore[attr-defined]
 
+    def reconstruct(self, row: int) -> np.ndarray:
+        """The stored vector of one row (flat and HNSW-flat indexes keep them)."""
+        return self.index.reconstruct(row)  # type: ignore[attr-defined,no-any-return]
+
     def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Return (scores, row ids) of the k nearest rows, best first; ids of -1 are padding."""
         k = max(1, min(k, self.size))

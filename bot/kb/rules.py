@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime
+from datetime import date
 
 from bot.kb.model import SIMILAR_SEPARATOR
 
@@ -114,7 +114,3 @@ def date_order_problem(valid_from: date | None, valid_to: date | None) -> str | 
     if valid_from and valid_to and valid_to < valid_from:
         return f"日期顺序错误：失效日期 {valid_to} 早于生效日期 {valid_from}"
     return None
-
-
-def today() -> date:
-    return datetime.now().date()

@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
@@ -45,6 +46,8 @@ def _on_sqlite_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
         cursor.execute("PRAGMA foreign_keys = ON")
         try:
             cursor.execute("PRAGMA journal_mode = WAL")
+            # WAL + NORMAL never corrupts; a power cut may lose the last commits only.
+            cursor.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.DatabaseError as err:
             # A read-only file cannot switch journal mode; reading still works.
             log.warning("store: cannot switch SQLite to WAL mode (%s); continuing", err)
@@ -149,7 +152,11 @@ class Database:
                 f"cannot open {self.where} ({detail}): check that the file and its folder "
                 "exist and are readable and writable by this user"
             )
-        if self.dialect == "postgresql" and isinstance(err, DBAPIError) and err.connection_invalidated:
+        if (
+            self.dialect == "postgresql"
+            and isinstance(err, DBAPIError)
+            and err.connection_invalidated
+        ):
             return StoreError(f"lost the connection to {self.where} ({detail}): retry")
         if "connection" in low and self.dialect == "postgresql":
             return StoreError(
@@ -165,7 +172,11 @@ class Database:
 def _retryable(err: DBAPIError) -> bool:
     """Lock contention, or a PostgreSQL conflict that rolled the transaction back."""
     low = str(err.orig).lower()
-    if "database is locked" in low or "database is busy" in low or "database table is locked" in low:
+    if (
+        "database is locked" in low
+        or "database is busy" in low
+        or "database table is locked" in low
+    ):
         return True
     code = getattr(err.orig, "sqlstate", None)
     return code in {"40001", "40P01"}  # serialization_failure, deadlock_detected

@@ -14,6 +14,7 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from bot.errors import InputError
+from bot.store.base import Candidate
 from bot.store.pii import mask_pii
 from bot.store.schema import SESSION_ID_MAX
 
@@ -118,3 +119,24 @@ def _masked(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_masked(v) for v in value]
     return value
+
+
+def candidates_json(candidates: object) -> str:
+    """Candidates as JSON [{"faq_id", "score"}]; plain dicts of that shape are accepted."""
+    items = []
+    faq_id: object
+    score: object
+    for c in candidates or ():  # type: ignore[attr-defined]
+        if isinstance(c, Candidate):
+            faq_id, score = c.faq_id, c.score
+        elif isinstance(c, dict) and "faq_id" in c:
+            faq_id, score = c["faq_id"], c.get("score")
+        else:
+            raise InputError(f"candidate {c!r:.80} is not a Candidate(faq_id, score)")
+        items.append(
+            {
+                "faq_id": short(faq_id, "candidate faq_id", 128),
+                "score": number(score, "candidate score"),
+            }
+        )
+    return json.dumps(items, ensure_ascii=False)

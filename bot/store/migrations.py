@@ -10,9 +10,9 @@ a column. Two processes opening a new store at once are serialised by the write 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
 
 from sqlalchemy import (
     Boolean,
@@ -163,7 +163,5 @@ def apply_one(conn: Connection, migration: Migration) -> bool:
         return False
     log.info("applying migration %s", migration.name)
     migration.run(conn)
-    conn.execute(
-        insert(schema_migrations).values(name=migration.name, applied_at=datetime.now())
-    )
+    conn.execute(insert(schema_migrations).values(name=migration.name, applied_at=datetime.now()))
     return True

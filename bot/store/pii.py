@@ -29,7 +29,9 @@ _FOLD = str.maketrans(
 _PIECE = re.compile(r"[0-9]+")
 _SEPARATORS = " -"
 _MOBILE = re.compile(r"1[3-9][0-9]{9}")
-_ID18_BODY = re.compile(r"[1-9][0-9]{5}(18|19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[0-9]{3}")
+_ID18_BODY = re.compile(
+    r"[1-9][0-9]{5}(18|19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[0-9]{3}"
+)
 _ID15 = re.compile(r"[1-9][0-9]{5}[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[0-9]{3}")
 _MAX_DIGITS = 18  # the longest thing we mask: an 18-digit ID card
 # The digits a masked number leaves visible next to its stars (ID: 6 before, mobile: 3).

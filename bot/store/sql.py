@@ -8,9 +8,10 @@ first turn names the channel. Times are naive local times (see schema.py).
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable, TypeVar
+from functools import partial
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -19,9 +20,8 @@ from sqlalchemy.sql import ColumnElement
 
 from bot.errors import InputError
 from bot.settings import Settings
-from bot.store import inputs
+from bot.store import inputs, records
 from bot.store.base import (
-    Candidate,
     Channel,
     Outcome,
     SessionRecord,
@@ -30,7 +30,7 @@ from bot.store.base import (
     WorkOrder,
 )
 from bot.store.db import Database
-from bot.store.migrations import MIGRATIONS, apply_one, pending_migrations
+from bot.store.migrations import apply_one, pending_migrations
 from bot.store.pii import mask_phone, validate_phone
 from bot.store.schema import sessions, turns, work_order_sequences, work_orders
 
@@ -41,7 +41,12 @@ _FAILED_DECISIONS = {"clarify", "handover"}
 
 
 class SqlStore:
-    def __init__(self, url: str, *, migrate: bool = True) -> None:
+    def __init__(
+        self, url: str, *, migrate: bool = True, clock: Callable[[], datetime] = datetime.now
+    ) -> None:
+        # `clock` gives the time of events the caller does not date (work orders,
+        # hand-overs, a missing `at`): naive local time, replaceable in tests.
+        self._clock = clock
         self._db = Database(url)
         self.engine: Engine = self._db.engine
         self.where = self._db.where
@@ -68,9 +73,12 @@ class SqlStore:
         pending = self._db.read(pending_migrations)
         applied = []
         for migration in pending:
-            if self._db.write(lambda conn, m=migration: apply_one(conn, m)):
+            if self._db.write(partial(apply_one, migration=migration)):
                 applied.append(migration.name)
         return applied
+
+    def _when(self, at: object, field: str = "at") -> datetime:
+        return self._clock() if at is None else inputs.moment(at, field)
 
     # -- sessions ----------------------------------------------------------------------
 
@@ -89,7 +97,7 @@ class SqlStore:
     def start_session(self, session_id: str, channel: Channel, at: datetime | None = None) -> None:
         sid = inputs.session_id(session_id)
         ch = inputs.enum_value(Channel, channel, "channel")
-        when = inputs.moment(at)
+        when = self._when(at)
 
         def work(conn: Connection) -> None:
             self._ensure_session(conn, sid, when, ch)
@@ -107,7 +115,7 @@ class SqlStore:
             raise InputError(f"record_turn needs a Turn, got {type(turn).__name__}")
         sid = inputs.session_id(turn.session_id)
         channel = inputs.enum_value(Channel, turn.channel, "turn channel")
-        at = inputs.moment(turn.at, "turn time")
+        at = self._when(turn.at, "turn time")
         decision = inputs.short(turn.decision, "decision", 16)
         faq_id = inputs.short(turn.faq_id, "faq_id", 128)
         row = {
@@ -117,7 +125,7 @@ class SqlStore:
             "text": inputs.clean_text(turn.text, "turn text"),
             "intent": inputs.short(turn.intent, "intent", 64),
             "intent_confidence": inputs.number(turn.intent_confidence, "intent_confidence"),
-            "candidates": _candidates_json(turn.candidates),
+            "candidates": inputs.candidates_json(turn.candidates),
             "decision": decision,
             "faq_id": faq_id,
             "reply": inputs.clean_text(turn.reply, "reply", inputs.REPLY_MAX),
@@ -153,9 +161,10 @@ class SqlStore:
         fid = inputs.short(faq_id, "faq_id", 128)
         if not fid:
             raise InputError(f"mark_answered needs the faq_id answered, got {faq_id!r}")
+        now = self._clock()
 
         def work(conn: Connection) -> None:
-            self._ensure_session(conn, sid, datetime.now())
+            self._ensure_session(conn, sid, now)
             conn.execute(
                 update(sessions).where(sessions.c.session_id == sid).values(answered_faq_id=fid)
             )
@@ -183,9 +192,11 @@ class SqlStore:
         if not isinstance(confirmed, bool):
             raise InputError(f"confirmed must be True or False, got {confirmed!r}")
         fid = inputs.short(faq_id, "faq_id", 128)
-        when = inputs.moment(at)
+        when = self._when(at)
         self._db.write(
-            lambda conn: self._end(conn, sid, result, when, confirmed=confirmed, reason=why, faq_id=fid)
+            lambda conn: self._end(
+                conn, sid, result, when, confirmed=confirmed, reason=why, faq_id=fid
+            )
         )
 
     def _end(
@@ -217,7 +228,7 @@ class SqlStore:
 
     def close_session(self, session_id: str, at: datetime | None = None) -> Outcome:
         sid = inputs.session_id(session_id)
-        when = inputs.moment(at)
+        when = self._when(at)
 
         def work(conn: Connection) -> Outcome:
             self._ensure_session(conn, sid, when)
@@ -234,6 +245,8 @@ class SqlStore:
         return self._db.write(work)
 
     def close_idle_sessions(self, idle_since: datetime) -> int:
+        if not isinstance(idle_since, datetime):
+            raise InputError(f"idle_since must be a datetime, got {idle_since!r:.60}")
         cutoff = inputs.moment(idle_since, "idle_since")
         last_seen = func.coalesce(sessions.c.last_turn_at, sessions.c.started_at)
         statement = (
@@ -264,7 +277,7 @@ class SqlStore:
                     "landline (0 + area code + 7-8 digits) number: ask the citizen again"
                 )
             phone_masked = mask_phone(digits)
-        created = datetime.now()
+        created = self._clock()
 
         def work(conn: Connection) -> WorkOrder:
             day = created.strftime("%Y%m%d")
@@ -312,7 +325,7 @@ class SqlStore:
         sid = inputs.session_id(session_id)
         why = inputs.enum_value(TransferReason, reason, "reason")
         text = inputs.summary_json(summary)
-        when = datetime.now()
+        when = self._clock()
         self._db.write(
             lambda conn: self._end(conn, sid, Outcome.TRANSFERRED, when, reason=why, summary=text)
         )
@@ -330,19 +343,7 @@ class SqlStore:
                 select(sessions).where(sessions.c.session_id == sid)
             ).one_or_none()
         )
-        if row is None:
-            return None
-        return SessionRecord(
-            session_id=row.session_id,
-            channel=Channel(row.channel),
-            started_at=row.started_at,
-            ended_at=row.ended_at,
-            outcome=Outcome(row.outcome) if row.outcome else None,
-            confirmed=bool(row.confirmed),
-            reason=TransferReason(row.reason) if row.reason else None,
-            faq_id=row.faq_id,
-            handover_summary=json.loads(row.handover_summary) if row.handover_summary else {},
-        )
+        return None if row is None else records.session_record(row)
 
     def get_turns(self, session_id: str) -> list[Turn]:
         """The session's turns as stored (texts masked), oldest first."""
@@ -352,43 +353,18 @@ class SqlStore:
                 select(turns).where(turns.c.session_id == sid).order_by(turns.c.id)
             ).all()
         )
-        return [
-            Turn(
-                session_id=r.session_id,
-                channel=Channel(r.channel),
-                text=r.text,
-                at=r.at,
-                intent=r.intent,
-                intent_confidence=r.intent_confidence,
-                candidates=tuple(Candidate(**c) for c in json.loads(r.candidates)),
-                decision=r.decision,
-                faq_id=r.faq_id,
-                reply=r.reply,
-                latency_ms=r.latency_ms,
-                asr_confidence=r.asr_confidence,
-            )
-            for r in rows
-        ]
+        return [records.stored_turn(r) for r in rows]
 
     def get_work_orders(self, session_id: str) -> list[WorkOrder]:
         sid = inputs.session_id(session_id)
         rows = self._db.read(
             lambda conn: conn.execute(
-                select(work_orders).where(work_orders.c.session_id == sid).order_by(work_orders.c.id)
+                select(work_orders)
+                .where(work_orders.c.session_id == sid)
+                .order_by(work_orders.c.id)
             ).all()
         )
-        return [
-            WorkOrder(
-                number=r.number,
-                session_id=r.session_id,
-                what=r.what,
-                where=r.where_,
-                phone_masked=r.phone_masked,
-                category=r.category,
-                created_at=r.created_at,
-            )
-            for r in rows
-        ]
+        return [records.stored_work_order(r) for r in rows]
 
 
 def _closing_values(ended_at: Any) -> dict[str, Any]:
@@ -401,21 +377,3 @@ def _closing_values(ended_at: Any) -> dict[str, Any]:
         "faq_id": func.coalesce(sessions.c.faq_id, sessions.c.answered_faq_id),
         "ended_at": ended_at,
     }
-
-
-def _candidates_json(candidates: object) -> str:
-    items = []
-    for c in candidates or ():  # type: ignore[attr-defined]
-        if isinstance(c, Candidate):
-            faq_id, score = c.faq_id, c.score
-        elif isinstance(c, dict) and "faq_id" in c:
-            faq_id, score = c["faq_id"], c.get("score")
-        else:
-            raise InputError(f"candidate {c!r:.80} is not a Candidate(faq_id, score)")
-        items.append(
-            {
-                "faq_id": inputs.short(faq_id, "candidate faq_id", 128),
-                "score": inputs.number(score, "candidate score"),
-            }
-        )
-    return json.dumps(items, ensure_ascii=False)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import and_, case, func, select, true
 from sqlalchemy.engine import Connection, Engine
@@ -243,11 +244,12 @@ class _Query:
         # (to_char(at, $1) in SELECT, to_char(at, $2) in GROUP BY) as one expression.
         keys = [] if key is None else [key.label("k")]
         groups = [] if key is None else ["k"]
-        rows = self.conn.execute(
+        result = self.conn.execute(
             select(*keys, *columns, func.count()).where(where).group_by(*groups, *columns)
         )
+        rows: list[tuple[Any, ...]] = [tuple(row) for row in result]
         if key is None:
-            rows = ((None, *row) for row in rows)  # type: ignore[assignment]
+            rows = [(None, *row) for row in rows]
         tallies: dict[str, Counter[str]] = defaultdict(Counter)
         for k, outcome, confirmed, n in rows:
             name = outcome or "open"

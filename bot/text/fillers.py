@@ -55,15 +55,18 @@ def strip_clause(clause: str, at_start: bool) -> str:
     """Remove the fillers of one clause; `at_start` when it opens the text (greetings allowed)."""
     clause = _ANYWHERE.sub("", clause)
     clause = _AFTER_PRONOUN.sub("", clause)
-    while True:
-        match = (at_start and _GREETING.match(clause)) or _OPENER.match(clause)
-        if not match or not match.end():
+    # Positions, not slices, so a clause of thousands of fillers costs linear time.
+    start = 0
+    while match := (at_start and _GREETING.match(clause, start)) or _OPENER.match(clause, start):
+        if match.end() == start:
             break
-        clause = clause[match.end() :]
+        start = match.end()
+    clause = clause[start:]
     # Every final particle is one character: test only the last one.
-    while clause and _FINAL.match(clause, len(clause) - 1):
-        clause = clause[:-1]
-    return clause
+    end = len(clause)
+    while end and _FINAL.match(clause, end - 1, end):
+        end -= 1
+    return clause[:end]
 
 
 def strip_fillers(clauses: list[str]) -> str:

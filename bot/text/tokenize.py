@@ -10,12 +10,13 @@ import os
 import re
 import tempfile
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.errors import ConfigError
 from bot.text.normalize import canonicalize, normalize
-from bot.text.userdict import dictionary_files, read_dictionary
+from bot.text.userdict import DictWord, dictionary_files, read_dictionary
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -33,8 +34,8 @@ STOP_WORDS: frozenset[str] = frozenset(
 )
 
 _NOT_ALNUM = re.compile(r"[\W_]+")
-# CJK unified ideographs (basic block and extension A).
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff"
+# CJK unified ideographs (basic block, extensions A to H) and 〇, the ideographic zero.
+_CJK = "\u3007\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f"
 _CJK_CHAR = re.compile(f"[{_CJK}]")
 _CJK_RUN = re.compile(f"[{_CJK}]{{2,}}")
 # Normalised text holds only letters and digits, so this is every Latin/digit/other-script word.
@@ -63,6 +64,20 @@ def other_runs(normalized: str) -> list[str]:
     return _OTHER_RUN.findall(normalized)
 
 
+def read_hotline_words(dict_dir: Path) -> list[DictWord]:
+    """The words of every dictionary in `dict_dir`, in the form they meet normalised text."""
+    words = []
+    for path in dictionary_files(dict_dir):
+        for entry in read_dictionary(path):
+            # 身份證 -> 身份证, ID卡 -> id卡: queries are segmented after normalize().
+            word = _NOT_ALNUM.sub("", canonicalize(entry.word))
+            if not word:
+                log.warning("%s: %r has no letters or digits; skipped", entry.source, entry.word)
+                continue
+            words.append(replace(entry, word=word))
+    return words
+
+
 def _default_cache_file() -> Path:
     # Per user: another account's /tmp/jieba.cache may be unreadable or stale.
     uid = getattr(os, "getuid", lambda: "user")()
@@ -80,12 +95,14 @@ class HotlineTokenizer:
         dict_dir: Path | None = None,
         cache_file: Path | None = None,
         stop_words: frozenset[str] = STOP_WORDS,
-        hmm: bool = True,
+        hmm: bool = False,
     ) -> None:
         self.dict_dir = dict_dir
         self.cache_file = cache_file or _default_cache_file()
         self.stop_words = frozenset(canonicalize(w) for w in stop_words)
-        # jieba's HMM joins unknown characters into words; rasa's JiebaTokenizer uses it too.
+        # jieba's HMM joins characters it does not know into new "words". On colloquial and
+        # misrecognised speech these are mostly junk (金能领, 我想查, 证要), and BM25 over
+        # tokens was slightly better without it (bench/bench_lexical.py); it also costs time.
         self.hmm = hmm
         self._lock = threading.Lock()
         self._jieba: Any = None
@@ -102,6 +119,8 @@ class HotlineTokenizer:
         with self._lock:
             if self._jieba is not None:
                 return
+            # Read the dictionaries first: a bad file fails before jieba's slow start.
+            entries = [] if self.dict_dir is None else read_hotline_words(self.dict_dir)
             try:
                 import jieba
             except ImportError as err:
@@ -116,7 +135,10 @@ class HotlineTokenizer:
                 log.warning("cannot create jieba cache folder %s: %s", self.cache_file, err)
             tokenizer.cache_file = str(self.cache_file)
             tokenizer.initialize()
-            self._hotline_words = self._add_words(tokenizer)
+            for entry in entries:
+                tokenizer.add_word(entry.word, entry.freq, entry.tag)
+            self._hotline_words = frozenset(e.word for e in entries)
+            log.info("jieba: %d hotline words from %s", len(entries), self.dict_dir)
             # Published last: other threads see a tokenizer only once it has every word.
             self._jieba = tokenizer
 
@@ -125,22 +147,6 @@ class HotlineTokenizer:
         """The dictionary words (in normalised form) that `load()` added."""
         self.load()
         return self._hotline_words
-
-    def _add_words(self, tokenizer: Any) -> frozenset[str]:
-        if self.dict_dir is None:
-            return frozenset()
-        words: set[str] = set()
-        for path in dictionary_files(self.dict_dir):
-            for entry in read_dictionary(path):
-                # Dictionary words must meet normalised text: 身份證 -> 身份证, ID卡 -> id卡.
-                word = _NOT_ALNUM.sub("", canonicalize(entry.word))
-                if not word:
-                    log.warning("%s: %r has no letters or digits; skipped", entry.source, entry.word)
-                    continue
-                tokenizer.add_word(word, entry.freq, entry.tag)
-                words.add(word)
-        log.info("jieba: %d hotline words from %s", len(words), self.dict_dir)
-        return frozenset(words)
 
     def cut(self, normalized: str, hmm: bool | None = None) -> list[str]:
         """Every jieba token of already normalised text, stop words included."""
@@ -155,10 +161,11 @@ class HotlineTokenizer:
     def terms(self, text: str) -> list[str]:
         """BM25 terms: CJK characters and character bigrams, non-CJK words, hotline words.
 
-        Chosen by bench/bench_lexical.py on faq_eval_dev: jieba's general segmentation of
-        colloquial and misrecognised speech (射保卡, 证要, 租是) costs more than it brings, while
-        characters still match through ASR errors (射保卡 shares @保 @卡 #保卡 with 社保卡).
-        Words are kept only where the hotline dictionary vouches for them.
+        Chosen by bench/bench_lexical.py on faq_eval_dev (top-1 0.68 against 0.44 for jieba
+        tokens alone and 0.55 for tokens plus bigrams): jieba's segmentation of colloquial and
+        misrecognised speech (射保卡 -> 射 保 卡, 扯证 -> 扯 证) misses the question's words,
+        while characters still match through ASR errors (射保卡 shares @保 @卡 #保卡 with
+        社保卡). Words are kept only where the hotline dictionary vouches for them.
         """
         normalized = normalize(text)
         terms = cjk_unigrams(normalized) + cjk_bigrams(normalized) + other_runs(normalized)

@@ -16,6 +16,7 @@ import pytest
 from bot.kb.export import export_kb, write_kb_folder
 from bot.kb.importer import ImportResult, import_table
 from bot.kb.loader import check_kb, load_kb
+from bot.kb.model import KnowledgeBase
 
 pytestmark = pytest.mark.integration
 
@@ -56,6 +57,18 @@ def test_fj4_xlsx_imports_with_a_column_mapping() -> None:
     assert {e.category for e in result.entries} == {"未分类"}
 
 
+def test_fj4_import_cli_writes_a_kb_that_passes_check(tmp_path: Path, capsys) -> None:
+    from bot.cli.main import main
+
+    out = tmp_path / "fj4.xlsx"
+    source = _need(FJ4.with_suffix(".xlsx"))
+    assert main(["kb", "import", str(source), "--map", FJ4_MAP, "--out", str(out)]) == 0
+    assert "新增 2762 条，修改 0 条，未变 0 条，拒绝 54 行" in capsys.readouterr().out
+    # Imported sheets have no similar questions, so the editorial minimum is lifted.
+    assert main(["kb", "check", str(out), "--min-similar", "0"]) == 0
+    assert capsys.readouterr().out.endswith("1 个文件，2762 条问答，没有发现问题。\n")
+
+
 def test_fj4_csv_gives_the_same_entries_as_the_xlsx() -> None:
     from_xlsx = import_table(_need(FJ4.with_suffix(".xlsx")), FJ4_MAP)
     from_csv = _timed_import(_need(FJ4.with_suffix(".csv")), FJ4_MAP)
@@ -94,13 +107,10 @@ def test_ncp_round_trips_through_xlsx_and_the_folder_format(tmp_path: Path) -> N
 
 
 def _export(result: ImportResult, path: Path) -> Path:
-    from bot.kb.model import KnowledgeBase
-
     start = time.perf_counter()
     export_kb(KnowledgeBase.of(result.entries), path)
-    print(
-        f"\nexport {len(result.entries)} entries to {path.suffix}: {time.perf_counter() - start:.2f} s"
-    )
+    seconds = time.perf_counter() - start
+    print(f"\nexport {len(result.entries)} entries to {path.suffix}: {seconds:.2f} s")
     return path
 
 

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from action_fakes import FakeEngine, FakeStore
 
 from bot.settings import Settings
+from tests.unit.actions.action_fakes import FakeEngine, FakeStore
 
 
 @pytest.fixture

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from action_fakes import SENDER, bot_event, faq_payload, make_tracker, run_action, slot_event
 from rasa_sdk.events import SlotSet
 
 from actions import replies
 from actions.faq import ActionChooseOption
+from tests.unit.actions.action_fakes import (
+    SENDER,
+    bot_event,
+    faq_payload,
+    make_tracker,
+    run_action,
+    slot_event,
+)
 
 OFFERED = {
     "dialog_state": "awaiting_choice",

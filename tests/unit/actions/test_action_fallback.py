@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from action_fakes import bot_event, make_tracker, run_action, user_event
 from rasa_sdk.events import SlotSet
 
 from actions import replies
 from actions.fallback import ActionFallback
 from bot.store.base import TransferReason
+from tests.unit.actions.action_fakes import bot_event, make_tracker, run_action, user_event
 
 
 def fallback(build, events):

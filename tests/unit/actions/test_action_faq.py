@@ -5,7 +5,13 @@ from __future__ import annotations
 import logging
 
 import pytest
-from action_fakes import (
+from rasa_sdk.events import SlotSet
+
+from actions import replies, services
+from actions.faq import ActionAnswerFaq
+from bot.engine.types import Decision
+from bot.store.base import Channel, TransferReason
+from tests.unit.actions.action_fakes import (
     SENDER,
     FakeEngine,
     FakeStore,
@@ -16,12 +22,6 @@ from action_fakes import (
     make_tracker,
     run_action,
 )
-from rasa_sdk.events import SlotSet
-
-from actions import replies, services
-from actions.faq import ActionAnswerFaq
-from bot.engine.types import Decision
-from bot.store.base import Channel, TransferReason
 
 
 def test_answer_utters_the_answer_then_asks_if_it_helped(build, engine) -> None:

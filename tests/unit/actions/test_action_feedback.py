@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from action_fakes import (
+from rasa_sdk.events import SlotSet
+
+from actions import replies
+from actions.feedback import ActionFeedbackHelped, ActionFeedbackNotHelped
+from bot.store.base import Outcome, TransferReason
+from tests.unit.actions.action_fakes import (
     SENDER,
     FakeStore,
     bot_event,
@@ -11,11 +16,6 @@ from action_fakes import (
     run_action,
     slot_event,
 )
-from rasa_sdk.events import SlotSet
-
-from actions import replies
-from actions.feedback import ActionFeedbackHelped, ActionFeedbackNotHelped
-from bot.store.base import Outcome, TransferReason
 
 ANSWERED = {
     "dialog_state": "awaiting_feedback",

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from action_fakes import (
+from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import replies
+from actions.handover import ActionHandover, hand_over
+from bot.store.base import TransferReason
+from tests.unit.actions.action_fakes import (
     SENDER,
     FakeStore,
     bot_event,
@@ -12,12 +18,6 @@ from action_fakes import (
     slot_event,
     user_event,
 )
-from rasa_sdk.events import ActiveLoop, SlotSet
-from rasa_sdk.executor import CollectingDispatcher
-
-from actions import replies
-from actions.handover import ActionHandover, hand_over
-from bot.store.base import TransferReason
 
 
 def test_request_human_records_the_summary(build, store) -> None:

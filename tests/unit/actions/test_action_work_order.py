@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from action_fakes import SENDER, FakeStore, make_tracker, run_action, slot_event
 from rasa_sdk.events import SlotSet
 
 from actions import replies
 from actions.work_order import ActionSubmitWorkOrder, ValidateWorkOrderForm
 from bot.store.base import TransferReason
+from tests.unit.actions.action_fakes import SENDER, FakeStore, make_tracker, run_action, slot_event
 
 DOMAIN = {
     "forms": {"work_order_form": {"required_slots": ["wo_what", "wo_where", "wo_phone"]}},

@@ -54,7 +54,7 @@ def test_adding_one_entry_embeds_only_its_questions(kb, embedder, index_store):
     first = counting.passages
     bigger = KnowledgeBase.of([*kb, entry("HJ001", "新生儿怎么落户", "孩子上户口", "宝宝报户口")])
     build_version(bigger, counting, index_store, thresholds=OPEN)
-    assert counting.passages - first == 3
+    assert counting.passages - first == 4  # its 3 questions and its answer
 
 
 def test_failed_build_keeps_the_serving_version(kb, embedder, index_store):

@@ -113,3 +113,9 @@ def test_a_broken_shared_normaliser_falls_back(monkeypatch: pytest.MonkeyPatch) 
         assert parse_choice("激活那个", OPTIONS) == 1
     finally:
         choice._normalizer.cache_clear()
+
+
+def test_a_long_text_is_not_a_choice() -> None:
+    assert parse_choice("嗯" * 95 + "第二个", OPTIONS) == 1
+    assert parse_choice("嗯" * 200 + "第二个", OPTIONS) is None
+    assert parse_choice("社保卡丢了怎么补办" * 222, OPTIONS) is None

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from kb_helpers import csv_bytes
+
+from tests.unit.kb.kb_helpers import csv_bytes
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from kb_helpers import entry_row
 
 from bot.cli.main import main
 from bot.kb.loader import load_kb
+from tests.unit.kb.kb_helpers import entry_row
 
 SHEET_HEADER = ("留言编号", "留言主题", "答复意见")
 

@@ -4,7 +4,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from kb_helpers import entry_row
 
 from bot.errors import InputError
 from bot.kb import tables
@@ -12,6 +11,7 @@ from bot.kb.export import export_kb, write_kb_folder
 from bot.kb.importer import import_table
 from bot.kb.loader import load_kb
 from bot.kb.model import FaqEntry, KnowledgeBase
+from tests.unit.kb.kb_helpers import entry_row
 
 KB = KnowledgeBase.of(
     [

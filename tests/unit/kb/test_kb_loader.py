@@ -4,12 +4,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from kb_helpers import entry_row
 
 from bot.errors import InputError
 from bot.kb.errors import KbValidationError
 from bot.kb.loader import check_kb, kb_files, load_kb
 from bot.kb.model import COLUMNS, Problem
+from tests.unit.kb.kb_helpers import entry_row
 
 
 def _problems(write_csv, rows, name: str = "社保.csv", **kwargs) -> list[tuple[int, str, str]]:

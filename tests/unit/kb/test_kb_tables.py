@@ -5,10 +5,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from kb_helpers import csv_bytes
 
 from bot.errors import InputError
 from bot.kb.tables import read_table, sniff_delimiter, write_table, write_tables
+from tests.unit.kb.kb_helpers import csv_bytes
 
 HEADER = ("问题", "答案")
 ROWS = [("社保卡丢了怎么办", "携带身份证补办"), ("公积金怎么提取", "线上办理")]

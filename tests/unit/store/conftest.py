@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -44,12 +45,13 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def open_store(store_url: str) -> Iterator[Callable[[], SqlStore]]:
-    """Open more SqlStore instances on the same database (like gateway + action server)."""
+def open_store(store_url: str) -> Iterator[Callable[..., SqlStore]]:
+    """Open more SqlStore instances on the same database (like gateway + action server);
+    keyword arguments go to SqlStore (e.g. clock=...)."""
     opened: list[SqlStore] = []
 
-    def factory() -> SqlStore:
-        store = SqlStore(store_url)
+    def factory(**kwargs: Any) -> SqlStore:
+        store = SqlStore(store_url, **kwargs)
         opened.append(store)
         return store
 
@@ -59,5 +61,5 @@ def open_store(store_url: str) -> Iterator[Callable[[], SqlStore]]:
 
 
 @pytest.fixture
-def store(open_store: Callable[[], SqlStore]) -> SqlStore:
+def store(open_store: Callable[..., SqlStore]) -> SqlStore:
     return open_store()

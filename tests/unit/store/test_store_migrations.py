@@ -79,7 +79,9 @@ def test_an_older_database_is_brought_up_to_date_keeping_its_data(store_url: str
     assert record.handover_summary == {}
 
 
-def test_a_failing_migration_is_rolled_back_and_not_recorded(store: SqlStore, store_url: str) -> None:
+def test_a_failing_migration_is_rolled_back_and_not_recorded(
+    store: SqlStore, store_url: str
+) -> None:
     db = Database(store_url)
     bad = Migration("9999_bad", ("CREATE TABLE half_done (x INTEGER)", "CREATE TABLE broken ("))
     with pytest.raises(StoreError, match="the operation failed"):

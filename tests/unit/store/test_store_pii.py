@@ -115,8 +115,17 @@ def test_validate_phone_accepts(text: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "12345", "12812345678", "1381234567", "138123456789", "我的电话13812345678",
-     "13812345678 13987654321", "abc", "010-123"],
+    [
+        "",
+        "12345",
+        "12812345678",
+        "1381234567",
+        "138123456789",
+        "我的电话13812345678",
+        "13812345678 13987654321",
+        "abc",
+        "010-123",
+    ],
 )
 def test_validate_phone_rejects(text: str) -> None:
     assert validate_phone(text) is None
