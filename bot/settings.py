@@ -7,9 +7,10 @@ An invalid value fails at start, naming the key and the value.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from bot.errors import ConfigError
 
@@ -113,7 +114,7 @@ class Settings:
         environ: Mapping[str, str] | None = None,
         dotenv: Path | None = PROJECT_ROOT / ".env",
         **overrides: Any,
-    ) -> "Settings":
+    ) -> Settings:
         source: dict[str, str] = _read_dotenv(dotenv) if dotenv else {}
         source.update(os.environ if environ is None else environ)
         values: dict[str, Any] = {}

@@ -14,7 +14,8 @@ PARTS = ("model", "index", "rasa")
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "build", help="构建模型、FAQ 索引与 rasa 模型（输入未变化时跳过）",
+        "build",
+        help="构建模型、FAQ 索引与 rasa 模型（输入未变化时跳过）",
         description="Build the e5 model folder, the FAQ index and the rasa model.",
     )
     p.add_argument("part", nargs="?", default="all", choices=("all", *PARTS))
@@ -56,7 +57,10 @@ def build_index(settings: Settings, force: bool = False) -> int:
     current = service.index_store.current_path()
     if current is not None and not force:
         manifest = json.loads((current / "manifest.json").read_text(encoding="utf-8"))
-        if manifest.get("kb_hash") == kb_hash(kb) and manifest.get("embedder") == service.embedder.name:
+        if (
+            manifest.get("kb_hash") == kb_hash(kb)
+            and manifest.get("embedder") == service.embedder.name
+        ):
             print(f"index: {current.name} is up to date ({len(kb)} entries)")
             return 0
     calibration = bundled_calibration(settings)

@@ -17,7 +17,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub.required = True
 
     faq = sub.add_parser(
-        "faq", help="在知识库与标注问题上评测（top1、recall@3、MRR、精确率/覆盖率、延迟）",
+        "faq",
+        help="在知识库与标注问题上评测（top1、recall@3、MRR、精确率/覆盖率、延迟）",
         description="Build a temporary index of KB with the same engine and print metrics.",
     )
     faq.add_argument("--kb", type=Path, required=True, help="KB CSV/XLSX or folder")
@@ -25,25 +26,40 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--queries", type=Path, required=True, help="CSV with query,expected_faq_id,kind"
     )
     faq.add_argument("--target-precision", type=float, default=None)
-    faq.add_argument("--answer-weight", type=float, default=None,
-                     help="blend of the answer's cosine into the score (default: settings)")
-    faq.add_argument("--lexical-weight", type=float, default=None,
-                     help="blend of BM25 into the score (default: settings)")
+    faq.add_argument(
+        "--answer-weight",
+        type=float,
+        default=None,
+        help="blend of the answer's cosine into the score (default: settings)",
+    )
+    faq.add_argument(
+        "--lexical-weight",
+        type=float,
+        default=None,
+        help="blend of BM25 into the score (default: settings)",
+    )
     faq.add_argument("--json", action="store_true", help="print one JSON object")
     faq.set_defaults(func=run_faq)
 
     cal = sub.add_parser(
-        "calibrate", help="在标注问题上校准阈值并随索引保存（发布新版本）",
+        "calibrate",
+        help="在标注问题上校准阈值并随索引保存（发布新版本）",
         description="Calibrate answer/clarify thresholds for the serving KB and publish them.",
     )
-    cal.add_argument("--queries", type=Path, default=None,
-                     help="labelled queries (default: knowledge_base/calibration/)")
+    cal.add_argument(
+        "--queries",
+        type=Path,
+        default=None,
+        help="labelled queries (default: knowledge_base/calibration/)",
+    )
     cal.add_argument("--target-precision", type=float, default=None)
     cal.set_defaults(func=run_calibrate)
 
 
 def _target(args: argparse.Namespace, settings: Settings) -> float:
-    target = args.target_precision if args.target_precision is not None else settings.target_precision
+    target = (
+        args.target_precision if args.target_precision is not None else settings.target_precision
+    )
     if not 0.5 <= target < 1.0:
         raise InputError(f"--target-precision {target} must be in [0.5, 1.0)")
     return target
@@ -64,8 +80,10 @@ def run_faq(args: argparse.Namespace, settings: Settings) -> int:
     kb = load_kb(args.kb, min_similar=0)
     queries = load_queries(args.queries)
     result = evaluate(
-        kb, queries, make_embedder(settings),
-        tokenizer=HotlineTokenizer(settings.kb_dir / "dict"),
+        kb,
+        queries,
+        make_embedder(settings),
+        tokenizer=HotlineTokenizer.from_settings(settings),
         target_precision=_target(args, settings),
         answer_weight=answer_w,
         lexical_weight=lexical_w,
@@ -85,16 +103,26 @@ def run_calibrate(args: argparse.Namespace, settings: Settings) -> int:
     from bot.kb.loader import load_kb
 
     if args.queries:
-        queries = [q for q in load_queries(args.queries) if q.kind in ("paraphrase", "out_of_scope")]
+        queries = [
+            q for q in load_queries(args.queries) if q.kind in ("paraphrase", "out_of_scope")
+        ]
     else:
         queries = bundled_calibration(settings)
     if not queries:
         raise InputError("no labelled queries to calibrate on: give --queries FILE.csv")
     settings = Settings.load(target_precision=_target(args, settings))
     service = FaqService.from_settings(settings)
-    path = service.build(load_kb(settings.kb_dir), calibration=queries,
-                         note=f"calibrated on {args.queries or 'bundled queries'}")
+    path = service.build(
+        load_kb(settings.kb_dir),
+        calibration=queries,
+        note=f"calibrated on {args.queries or 'bundled queries'}",
+    )
     manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-    print(json.dumps({"version": path.name, "thresholds": manifest["thresholds"]},
-                     ensure_ascii=False, indent=2))
+    print(
+        json.dumps(
+            {"version": path.name, "thresholds": manifest["thresholds"]},
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
     return 0

@@ -11,6 +11,7 @@ import importlib
 import logging
 import os
 import sys
+from typing import NoReturn
 
 from bot.errors import BotError
 
@@ -29,7 +30,7 @@ COMMAND_MODULES = (
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one clear line, exit 1 (argparse uses 2)
+    def error(self, message: str) -> NoReturn:  # one clear line, exit 1 (argparse: 2)
         self.print_usage(sys.stderr)
         print(f"Error: {message}", file=sys.stderr)
         sys.exit(1)

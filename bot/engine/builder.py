@@ -13,7 +13,7 @@ import json
 import logging
 import time
 from dataclasses import asdict
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +94,9 @@ def _reusable_vectors(store: IndexStore, embedder: Embedder) -> dict[tuple[str, 
     cache.update(((PASSAGE, embedding_text(r["text"])), vectors[i]) for i, r in enumerate(rows))
     entries = json.loads((path / "entries.json").read_text(encoding="utf-8"))
     answers = np.load(path / "answers.npy")
-    cache.update(((PASSAGE, embedding_text(e["answer"])), answers[i]) for i, e in enumerate(entries))
+    cache.update(
+        ((PASSAGE, embedding_text(e["answer"])), answers[i]) for i, e in enumerate(entries)
+    )
     return cache
 
 
@@ -109,7 +111,7 @@ def _embed_all(
     missing = sorted({k for k in keys if k not in cache})
     if missing:
         fresh = embedder.embed_passages([text for _, text in missing])
-        cache.update(zip(missing, fresh))
+        cache.update(zip(missing, fresh, strict=True))
     return np.stack([cache[k] for k in keys]).astype(np.float32), len(missing)
 
 
@@ -155,8 +157,17 @@ def build_version(
             lexical = LexicalScorer(tokenizer or HotlineTokenizer(None), texts)
         name = store.new_version_name(kb_hash(kb))
         matcher = FaqMatcher(
-            kb.entries, row_entry, texts, index, answers, embedder,
-            thresholds or UNCALIBRATED, name, answer_weight, lexical, lexical_weight,
+            kb.entries,
+            row_entry,
+            texts,
+            index,
+            answers,
+            embedder,
+            thresholds or UNCALIBRATED,
+            name,
+            answer_weight,
+            lexical,
+            lexical_weight,
         )
         calibration_report: dict[str, Any] = {}
         if thresholds is None:
@@ -168,7 +179,7 @@ def build_version(
         _write(staging, kb, row_entry, texts, vectors, index, answer_vectors, answers)
         manifest = {
             "format": FORMAT,
-            "created_at": datetime.now(timezone.utc).isoformat(),
+            "created_at": datetime.now(UTC).isoformat(),
             "embedder": embedder.name,
             "dim": int(vectors.shape[1]),
             "index_kind": index.kind,
@@ -219,7 +230,7 @@ def _write(
 ) -> None:
     entries = [_entry_to_json(e) for e in kb]
     (folder / "entries.json").write_text(json.dumps(entries, ensure_ascii=False), "utf-8")
-    rows = [{"entry": int(e), "text": t} for e, t in zip(row_entry, texts)]
+    rows = [{"entry": int(e), "text": t} for e, t in zip(row_entry, texts, strict=True)]
     (folder / "rows.json").write_text(json.dumps(rows, ensure_ascii=False), "utf-8")
     np.save(folder / "vectors.npy", vectors)
     index.save(folder / "vectors.faiss")
@@ -252,7 +263,15 @@ def load_version(
         lexical = LexicalScorer(tokenizer or HotlineTokenizer(None), texts)
     embedder.load()
     return FaqMatcher(
-        entries, row_entry, texts, index, answers, embedder,
-        Thresholds.from_dict(manifest["thresholds"]), manifest["version"],
-        float(manifest.get("answer_weight", 0.0)), lexical, weight,
+        entries,
+        row_entry,
+        texts,
+        index,
+        answers,
+        embedder,
+        Thresholds.from_dict(manifest["thresholds"]),
+        manifest["version"],
+        float(manifest.get("answer_weight", 0.0)),
+        lexical,
+        weight,
     )

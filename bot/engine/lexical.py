@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 
 from bot.index.bm25 import Bm25Index
-from bot.text.normalize import normalize
 from bot.text.tokenize import HotlineTokenizer
 
 TOP_ENTRIES = 20
@@ -18,7 +17,7 @@ TOP_ENTRIES = 20
 class LexicalScorer:
     def __init__(self, tokenizer: HotlineTokenizer, row_texts: list[str]) -> None:
         self.tokenizer = tokenizer
-        self.index = Bm25Index.build([tokenizer.terms(normalize(t)) for t in row_texts])
+        self.index = Bm25Index.build([tokenizer.terms(t) for t in row_texts])
 
     def entry_scores(
         self, normalized_query: str, row_entry: np.ndarray, n_entries: int

@@ -65,7 +65,7 @@ class FaqMatcher:
         self._by_id = {e.faq_id: e for e in entries}
         order = np.argsort(row_entry, kind="stable")
         bounds = np.searchsorted(row_entry[order], np.arange(len(entries) + 1))
-        self._entry_rows = [order[bounds[i]:bounds[i + 1]] for i in range(len(entries))]
+        self._entry_rows = [order[bounds[i] : bounds[i + 1]] for i in range(len(entries))]
         self._embed_query = lru_cache(maxsize=4096)(self._embed_uncached)
 
     def entry(self, faq_id: str) -> FaqEntry | None:
@@ -78,7 +78,7 @@ class FaqMatcher:
         """Best question cosine and its row, per entry among the nearest rows."""
         best: dict[int, tuple[float, int]] = {}
         scores, rows = self.questions.search(q, ROW_NEIGHBOURS)
-        for score, row in zip(scores.tolist(), rows.tolist()):
+        for score, row in zip(scores.tolist(), rows.tolist(), strict=True):
             if row < 0:
                 continue
             e = int(self.row_entry[row])
@@ -102,7 +102,7 @@ class FaqMatcher:
         by_answer: dict[int, float] = {}
         if self.answers is not None:
             scores, ids = self.answers.search(q, ANSWER_NEIGHBOURS)
-            by_answer = {int(i): float(s) for s, i in zip(scores, ids) if i >= 0}
+            by_answer = {int(i): float(s) for s, i in zip(scores, ids, strict=True) if i >= 0}
         lexical: dict[int, float] = {}
         if self.lexical is not None:
             lexical = self.lexical.entry_scores(normalized, self.row_entry, len(self.entries))
@@ -120,12 +120,19 @@ class FaqMatcher:
                 score = (1 - self.answer_weight) * dense + self.answer_weight * answer
             lex = lexical.get(e, 0.0)
             score = (1 - self.lexical_weight) * score + self.lexical_weight * lex
-            matches.append(FaqMatch(
-                faq_id=entry.faq_id, score=round(score, 4), question=entry.question,
-                matched_question=self.row_texts[row], answer=entry.answer,
-                category=entry.category, department=entry.department,
-                dense_score=round(dense, 4), lexical_score=round(lex, 4),
-            ))
+            matches.append(
+                FaqMatch(
+                    faq_id=entry.faq_id,
+                    score=round(score, 4),
+                    question=entry.question,
+                    matched_question=self.row_texts[row],
+                    answer=entry.answer,
+                    category=entry.category,
+                    department=entry.department,
+                    dense_score=round(dense, 4),
+                    lexical_score=round(lex, 4),
+                )
+            )
         matches.sort(key=lambda m: m.score, reverse=True)
         return matches
 

@@ -44,7 +44,7 @@ class FaqService:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FaqService:
-        tokenizer = HotlineTokenizer(settings.kb_dir / "dict")
+        tokenizer = HotlineTokenizer.from_settings(settings)
         return cls(IndexStore(settings.index_dir), make_embedder(settings), tokenizer, settings)
 
     @property

@@ -42,7 +42,7 @@ class Thresholds:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Thresholds":
+    def from_dict(cls, data: dict[str, Any]) -> Thresholds:
         return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -170,7 +170,7 @@ class ConversationService:
             session_id=reply.session_id,
             channel=channel,
             text=text,
-            at=datetime.now(timezone.utc),
+            at=datetime.now(UTC),
             intent=reply.intent,
             intent_confidence=reply.intent_confidence,
             candidates=reply.candidates,

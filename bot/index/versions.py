@@ -15,7 +15,7 @@ import logging
 import os
 import shutil
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +58,7 @@ class IndexStore:
 
     @staticmethod
     def new_version_name(content_hash: str) -> str:
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
         return f"v{stamp}-{content_hash[:8]}"
 
     def publish(self, staging: Path, name: str, manifest: dict[str, Any]) -> Path:

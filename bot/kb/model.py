@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterable, Iterator
 
 # The canonical column order of a knowledge-base table (CSV/XLSX, import and export).
 COLUMNS: tuple[str, ...] = (
@@ -68,7 +68,7 @@ class KnowledgeBase:
         object.__setattr__(self, "_by_id", {e.faq_id: e for e in self.entries})
 
     @classmethod
-    def of(cls, entries: Iterable[FaqEntry]) -> "KnowledgeBase":
+    def of(cls, entries: Iterable[FaqEntry]) -> KnowledgeBase:
         return cls(tuple(entries))
 
     def __len__(self) -> int:
@@ -86,5 +86,5 @@ class KnowledgeBase:
     def categories(self) -> list[str]:
         return sorted({e.category for e in self.entries})
 
-    def valid_on(self, day: date) -> "KnowledgeBase":
+    def valid_on(self, day: date) -> KnowledgeBase:
         return KnowledgeBase.of(e for e in self.entries if e.is_valid_on(day))

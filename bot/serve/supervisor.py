@@ -85,6 +85,8 @@ def make_parts(settings: Settings, parts: tuple[str, ...] = PARTS) -> list[Part]
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         "PYTHONUNBUFFERED": "1",
+        # rasa-sdk binds 0.0.0.0 unless told otherwise; the action server is internal.
+        "SANIC_HOST": "127.0.0.1",
         "BOT_KB_DIR": str(settings.kb_dir),
         "BOT_BUILD_DIR": str(settings.build_dir),
         "BOT_DATA_DIR": str(settings.data_dir),
@@ -172,6 +174,8 @@ class Supervisor:
                         if client.get(part.ready_url).status_code == 200:
                             pending.remove(part)
                             log.info("%s is ready", part.name)
+                            if part.name == "actions":
+                                self._warm_up_actions(client)
                     except httpx.HTTPError:
                         pass
                 if pending and time.monotonic() > deadline:
@@ -179,6 +183,18 @@ class Supervisor:
                     raise StartError(f"{names} not ready after {timeout_s:.0f} s; see {self.parts[0].log_path.parent}")
                 if pending:
                     time.sleep(0.5)
+
+    def _warm_up_actions(self, client: httpx.Client) -> None:
+        """Load the FAQ engine in the action server's worker before traffic arrives."""
+        url = f"http://127.0.0.1:{self.settings.actions_port}/webhook"
+        body = {"next_action": "action_warm_up", "sender_id": "warm-up", "tracker": {
+            "sender_id": "warm-up", "slots": {}, "latest_message": {}, "events": [],
+            "paused": False, "followup_action": None, "active_loop": {},
+            "latest_action_name": None}, "domain": {}, "version": "3.6.21"}
+        try:
+            client.post(url, json=body, timeout=120.0).raise_for_status()
+        except httpx.HTTPError as err:
+            log.warning("action server warm-up failed (first question will be slow): %s", err)
 
     def alive(self) -> dict[str, bool]:
         return {p.name: p.process is not None and p.process.poll() is None for p in self.parts}

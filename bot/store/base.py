@@ -128,7 +128,9 @@ class Store(Protocol):
         """Store a work order (phone stored masked) and end the session as work_order."""
         ...
 
-    def record_handover(self, session_id: str, reason: TransferReason, summary: dict[str, Any]) -> None:
+    def record_handover(
+        self, session_id: str, reason: TransferReason, summary: dict[str, Any]
+    ) -> None:
         """End the session as transferred, with the summary an agent reads."""
         ...
 

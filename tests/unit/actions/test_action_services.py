@@ -29,7 +29,7 @@ OUR_ACTIONS = {
 def test_the_package_registers_every_contract_action() -> None:
     executor = ActionExecutor()
     executor.register_package("actions")
-    assert set(executor.actions) == OUR_ACTIONS
+    assert set(executor.actions) == OUR_ACTIONS | {"action_warm_up"}
 
 
 def test_domain_custom_actions_are_all_served() -> None:

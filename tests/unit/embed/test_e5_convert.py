@@ -73,6 +73,14 @@ def test_a_second_convert_leaves_the_folder_alone(built, monkeypatch):
     assert (folder / "model.safetensors").stat().st_ino == before
 
 
+def test_force_rebuilds_a_current_folder(built):
+    folder, source, _ = built
+    before = (folder / "model.safetensors").stat().st_ino
+    convert(folder, source=source, force=True)
+    assert (folder / "model.safetensors").stat().st_ino != before
+    assert read_marker(folder) is not None
+
+
 def test_a_changed_source_is_converted_again(built):
     folder, source, _ = built
     old_sha = read_marker(folder)["source_sha256"]
