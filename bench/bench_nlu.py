@@ -75,8 +75,11 @@ def read_faq_eval() -> tuple[list[tuple[str, str]], list[str]]:
         return [], []
     with FAQ_EVAL.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    labelled = [(r["query"], EVAL_KIND_TO_INTENT[r["kind"]]) for r in rows
-                if r["kind"] in EVAL_KIND_TO_INTENT]
+    labelled = [
+        (r["query"], EVAL_KIND_TO_INTENT[r["kind"]])
+        for r in rows
+        if r["kind"] in EVAL_KIND_TO_INTENT
+    ]
     oos = [r["query"] for r in rows if r["kind"] == "out_of_scope"]
     return labelled, oos
 
@@ -91,8 +94,19 @@ def normalise(text: str) -> str:
 
 def split_data() -> tuple[Path, list[tuple[str, str]]]:
     split = OUT / "split"
-    args = ["data", "split", "nlu", "-u", "data/nlu.yml", "--training-fraction", "0.8",
-            "--random-seed", str(SEED), "--out", str(split)]
+    args = [
+        "data",
+        "split",
+        "nlu",
+        "-u",
+        "data/nlu.yml",
+        "--training-fraction",
+        "0.8",
+        "--random-seed",
+        str(SEED),
+        "--out",
+        str(split),
+    ]
     done = run_rasa(ROOT, args, timeout_s=300)
     if done.returncode != 0:
         sys.exit(f"Error: rasa data split failed:\n{tail(done.stdout)}")
@@ -104,8 +118,18 @@ def train_variant(name: str, pipeline: list[dict], train_file: Path) -> dict:
     config.parent.mkdir(parents=True, exist_ok=True)
     body = {"recipe": "default.v1", "language": "zh", "assistant_id": "bench", "pipeline": pipeline}
     config.write_text(yaml.safe_dump(body, allow_unicode=True), encoding="utf-8")
-    args = ["train", "nlu", "--config", str(config), "--nlu", str(train_file), "--out",
-            str(OUT / "models"), "--fixed-model-name", name]
+    args = [
+        "train",
+        "nlu",
+        "--config",
+        str(config),
+        "--nlu",
+        str(train_file),
+        "--out",
+        str(OUT / "models"),
+        "--fixed-model-name",
+        name,
+    ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = run_rasa(ROOT, args, timeout_s=3600, log_path=OUT / "logs" / f"{name}.log")
@@ -113,7 +137,9 @@ def train_variant(name: str, pipeline: list[dict], train_file: Path) -> dict:
     model = OUT / "models" / f"{name}.tar.gz"
     result = {
         "train_wall_s": round(time.perf_counter() - started, 1),
-        "train_cpu_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1),
+        "train_cpu_s": round(
+            after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1
+        ),
     }
     if done.returncode != 0 or not model.is_file():
         result["error"] = tail(done.stdout, 3)
@@ -138,8 +164,11 @@ def scores(gold: list[str], pred: list[str]) -> dict:
         fn = sum(g == label != p for g, p in zip(gold, pred))
         f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
     correct = sum(g == p for g, p in zip(gold, pred))
-    return {"n": len(gold), "accuracy": round(correct / max(len(gold), 1), 3),
-            "macro_f1": round(sum(f1s) / max(len(f1s), 1), 3)}
+    return {
+        "n": len(gold),
+        "accuracy": round(correct / max(len(gold), 1), 3),
+        "macro_f1": round(sum(f1s) / max(len(f1s), 1), 3),
+    }
 
 
 def evaluate(
@@ -149,17 +178,25 @@ def evaluate(
     run = parse_messages(texts, model, root=ROOT)
     by_text = {p.text: p for p in run.results}
     ms = sorted(p.ms for p in run.results)
-    out: dict = {"load_s": round(run.load_s, 1), "parse_ms_mean": round(sum(ms) / len(ms), 1),
-                 "parse_ms_p95": round(ms[int(0.95 * (len(ms) - 1))], 1), "sets": {}}
+    out: dict = {
+        "load_s": round(run.load_s, 1),
+        "parse_ms_mean": round(sum(ms) / len(ms), 1),
+        "parse_ms_p95": round(ms[int(0.95 * (len(ms) - 1))], 1),
+        "sets": {},
+    }
     for name, pairs in sets.items():
         gold = [g for _, g in pairs]
         out["sets"][name] = scores(gold, [predicted(by_text[t]) for t, _ in pairs])
         out["sets"][name]["errors"] = [
             f"{t} | {g} -> {by_text[t].intent} {by_text[t].confidence:.2f}"
-            for t, g in pairs if by_text[t].intent != g][:15]
+            for t, g in pairs
+            if by_text[t].intent != g
+        ][:15]
     out["faq_eval_oos_predicted"] = dict(Counter(by_text[t].intent for t in oos).most_common())
-    out["_parsed"] = {t: [p.intent, p.confidence, p.ranking[1][1] if len(p.ranking) > 1 else 0.0]
-                      for t, p in by_text.items()}
+    out["_parsed"] = {
+        t: [p.intent, p.confidence, p.ranking[1][1] if len(p.ranking) > 1 else 0.0]
+        for t, p in by_text.items()
+    }
     return out
 
 
@@ -169,23 +206,31 @@ def sweep(result: dict, sets: dict[str, list[tuple[str, str]]], noise: list[str]
     rows = []
     for threshold in THRESHOLDS:
         for ambiguity in AMBIGUITY:
+
             def pick(text: str) -> str:
                 intent, conf, second = parsed[text]
                 msg = ParsedMessage(text, intent, conf, (("", conf), ("", second)), 0.0)
                 return predicted(msg, threshold, ambiguity)
+
             preds = [pick(t) for t, _ in in_domain]
             gold = [g for _, g in in_domain]
             accepted = [(g, p) for g, p in zip(gold, preds) if p != "nlu_fallback"]
-            row = {"threshold": threshold, "ambiguity": ambiguity,
-                   "false_fallback": round(preds.count("nlu_fallback") / len(preds), 3),
-                   "accepted_accuracy": round(sum(g == p for g, p in accepted)
-                                              / max(len(accepted), 1), 3),
-                   "accuracy": scores(gold, preds)["accuracy"],
-                   "noise_caught": round(sum(pick(t) == "nlu_fallback" for t in noise)
-                                         / max(len(noise), 1), 3)}
+            row = {
+                "threshold": threshold,
+                "ambiguity": ambiguity,
+                "false_fallback": round(preds.count("nlu_fallback") / len(preds), 3),
+                "accepted_accuracy": round(
+                    sum(g == p for g, p in accepted) / max(len(accepted), 1), 3
+                ),
+                "accuracy": scores(gold, preds)["accuracy"],
+                "noise_caught": round(
+                    sum(pick(t) == "nlu_fallback" for t in noise) / max(len(noise), 1), 3
+                ),
+            }
             if sets.get("faq_eval"):
-                row["faq_eval_accuracy"] = scores([g for _, g in sets["faq_eval"]],
-                                                  [pick(t) for t, _ in sets["faq_eval"]])["accuracy"]
+                row["faq_eval_accuracy"] = scores(
+                    [g for _, g in sets["faq_eval"]], [pick(t) for t, _ in sets["faq_eval"]]
+                )["accuracy"]
             rows.append(row)
     return rows
 
@@ -212,21 +257,33 @@ def main() -> int:
         sets["faq_eval"] = faq_eval
         # What the gateway's normaliser would hand rasa: Simplified, half-width.
         sets["faq_eval_norm"] = [(normalise(t), g) for t, g in faq_eval]
-    report: dict = {"seed": SEED, "train_examples": len(read_nlu(train_file)),
-                    "set_sizes": {k: len(v) for k, v in sets.items()}, "variants": {}}
+    report: dict = {
+        "seed": SEED,
+        "train_examples": len(read_nlu(train_file)),
+        "set_sizes": {k: len(v) for k, v in sets.items()},
+        "variants": {},
+    }
     for name in names:
         model = OUT / "models" / f"{name}.tar.gz"
         print(f"== {name}", flush=True)
-        result = ({"model": str(model), "train_wall_s": None, "train_cpu_s": None}
-                  if args.keep and model.is_file() else train_variant(name, VARIANTS[name], train_file))
+        result = (
+            {"model": str(model), "train_wall_s": None, "train_cpu_s": None}
+            if args.keep and model.is_file()
+            else train_variant(name, VARIANTS[name], train_file)
+        )
         if "model" in result:
             result.update(evaluate(Path(result["model"]), sets, oos, noise))
         report["variants"][name] = result
     print_table(report)
     trained = {n: r for n, r in report["variants"].items() if "sets" in r}
     if trained:
-        best = max(trained, key=lambda n: (trained[n]["sets"]["heldout"]["macro_f1"]
-                                           + trained[n]["sets"]["split_test"]["macro_f1"]))
+        best = max(
+            trained,
+            key=lambda n: (
+                trained[n]["sets"]["heldout"]["macro_f1"]
+                + trained[n]["sets"]["split_test"]["macro_f1"]
+            ),
+        )
         report["best_by_macro_f1"] = best
         report["threshold_sweep"] = {n: sweep(r, sets, noise) for n, r in trained.items()}
         print(f"\nfallback sweep for {best} (in-domain = split_test + heldout)")
@@ -241,14 +298,18 @@ def main() -> int:
 
 
 def print_table(report: dict) -> None:
-    print(f"\n{'variant':24} {'train s (cpu)':>14} {'ms/msg':>7} "
-          + " ".join(f"{k + ' acc/F1':>20}" for k in report["set_sizes"]))
+    print(
+        f"\n{'variant':24} {'train s (cpu)':>14} {'ms/msg':>7} "
+        + " ".join(f"{k + ' acc/F1':>20}" for k in report["set_sizes"])
+    )
     for name, r in report["variants"].items():
         if "error" in r:
             print(f"{name:24} failed: {r['error'].splitlines()[-1][:120]}")
             continue
-        cells = " ".join(f"{r['sets'][k]['accuracy']:>10.3f}/{r['sets'][k]['macro_f1']:<9.3f}"
-                         for k in report["set_sizes"])
+        cells = " ".join(
+            f"{r['sets'][k]['accuracy']:>10.3f}/{r['sets'][k]['macro_f1']:<9.3f}"
+            for k in report["set_sizes"]
+        )
         train = f"{r['train_wall_s']} ({r['train_cpu_s']})"
         print(f"{name:24} {train:>14} {r['parse_ms_mean']:>7} {cells}")
 

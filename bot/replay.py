@@ -90,12 +90,16 @@ async def replay(
     concurrency: int = 4,
     progress: Callable[[], None] | None = None,
     timeout_s: float = 60.0,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> list[ReplayRow]:
+    """`transport` replaces the network (tests pass an in-process ASGI app's)."""
     run_id = uuid.uuid4().hex[:8]
     semaphore = asyncio.Semaphore(max(1, concurrency))
     details = details or [""] * len(texts)
 
-    async with httpx.AsyncClient(base_url=base_url, timeout=timeout_s) as client:
+    async with httpx.AsyncClient(
+        base_url=base_url, timeout=timeout_s, transport=transport
+    ) as client:
         async def guarded(i: int) -> ReplayRow:
             async with semaphore:
                 row = await _one(client, i + 1, texts[i], details[i], run_id)

@@ -22,6 +22,7 @@ make_env() {  # make_env DIR REQUIREMENTS [extra pip flags...]
   echo "$want" > "$dir/.installed"
 }
 
+bash scripts/install-system.sh
 make_env .venv requirements/app.txt
 # The project itself, editable, without touching the pinned dependencies.
 if ! .venv/bin/python -c "import bot" 2>/dev/null || [ ! -x .venv/bin/bot ]; then

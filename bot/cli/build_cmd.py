@@ -43,7 +43,7 @@ def build_model(settings: Settings, force: bool = False) -> None:
     from bot.embed.e5_convert import convert
 
     started = time.perf_counter()
-    path = convert(settings.e5_model_dir)
+    path = convert(settings.e5_model_dir, force=force)
     print(f"model: {path} ready ({time.perf_counter() - started:.1f} s)")
 
 

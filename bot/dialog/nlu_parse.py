@@ -42,8 +42,9 @@ def parse_messages(
         request, result = Path(tmp) / "request.json", Path(tmp) / "result.json"
         payload = {"model": str(model.resolve()), "texts": list(texts)}
         request.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
-        done = run_rasa(root, [str(script), str(request), str(result)], timeout_s=timeout_s,
-                        python=True)
+        done = run_rasa(
+            root, [str(script), str(request), str(result)], timeout_s=timeout_s, python=True
+        )
         if done.returncode != 0 or not result.is_file():
             raise RasaError(
                 f"parsing with rasa model {model} failed (exit {done.returncode}):\n"

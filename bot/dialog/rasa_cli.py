@@ -214,8 +214,19 @@ def train(
         work = Path(tempfile.mkdtemp(prefix=".train-", dir=model_dir))
         try:
             started = time.perf_counter()
-            args = ["train", "--config", "config.yml", "--domain", "domain.yml", "--data",
-                    "data", "--fixed-model-name", MODEL_NAME, "--out", str(work)]
+            args = [
+                "train",
+                "--config",
+                "config.yml",
+                "--domain",
+                "domain.yml",
+                "--data",
+                "data",
+                "--fixed-model-name",
+                MODEL_NAME,
+                "--out",
+                str(work),
+            ]
             done = run_rasa(root, args, timeout_s=timeout_s, log_path=model_dir / "train.log")
             elapsed = time.perf_counter() - started
             produced = work / f"{MODEL_NAME}.tar.gz"
@@ -237,8 +248,6 @@ def validate_data(settings: Settings, *, root: Path | None = None) -> Validation
     root = root or PROJECT_ROOT
     done = run_rasa(root, ["data", "validate", "--fail-on-warnings"], timeout_s=300)
     return ValidationResult(ok=done.returncode == 0, output=done.stdout)
-
-
 
 
 def test_stories(

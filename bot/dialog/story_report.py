@@ -101,7 +101,8 @@ def read_story_report(out_dir: Path) -> StoryTestSummary:
         )
     wrong = _mismatches(failed_path) if failed_path.is_file() else {}
     failed = tuple(
-        StoryFailure(name=name, mismatches=wrong.get(name, ())) for name in _story_names(failed_path)
+        StoryFailure(name=name, mismatches=wrong.get(name, ()))
+        for name in _story_names(failed_path)
     )
     accuracy: float | None = None
     report = out_dir / REPORT_FILE

@@ -68,6 +68,43 @@ def _decision_metrics(
     }
 
 
+def score_metrics(
+    queries: list[LabelledQuery], scored: list[ScoredQuery], target_precision: float = 0.95
+) -> dict[str, Any]:
+    """Ranking metrics and cross-validated decision metrics of any ranker's scored queries
+    (one ScoredQuery per query, same order); bench/bench_faq.py scores its baselines here."""
+    para = [s for q, s in zip(queries, scored, strict=True) if q.kind == "paraphrase"]
+    ranks = [s.ranked_ids.index(s.expected_faq_id) + 1 if s.expected_faq_id in s.ranked_ids
+             else 0 for s in para]
+    calib_idx = [i for i, q in enumerate(queries) if q.kind in ("paraphrase", "out_of_scope")]
+    folds = _folds(queries)
+    cv_items = []
+    for k in range(FOLDS):
+        train = [scored[i] for i in calib_idx if folds[i] != k]
+        th = calibrate(train, target_precision)
+        for i in calib_idx:
+            if folds[i] == k:
+                s = scored[i]
+                cv_items.append((queries[i], s, decide(s.top_score, s.second_score, th)))
+    full_th = calibrate([scored[i] for i in calib_idx], target_precision, source="all queries")
+    in_sample = [
+        (queries[i], scored[i], decide(scored[i].top_score, scored[i].second_score, full_th))
+        for i in calib_idx
+    ]
+    return {
+        "queries": len(queries),
+        "paraphrase_queries": len(para),
+        "oos_queries": sum(1 for q in queries if q.kind == "out_of_scope"),
+        "top1": sum(1 for r in ranks if r == 1) / len(para) if para else 0.0,
+        "recall_at_3": sum(1 for r in ranks if 1 <= r <= 3) / len(para) if para else 0.0,
+        "mrr": float(np.mean([1 / r if r else 0.0 for r in ranks])) if para else 0.0,
+        **_decision_metrics(cv_items),
+        "calibration": f"{FOLDS}-fold cross-validated, target precision {target_precision}",
+        "thresholds_all_queries": full_th.to_dict(),
+        "in_sample": {k: round(v, 4) for k, v in _decision_metrics(in_sample).items()},
+    }
+
+
 def evaluate(
     kb: KnowledgeBase,
     queries: list[LabelledQuery],
@@ -100,38 +137,9 @@ def evaluate(
                 ScoredQuery(q.expected_faq_id or None, s.ranked_ids, s.top_score, s.second_score)
             )
 
-    para = [s for q, s in zip(queries, scored) if q.kind == "paraphrase"]
-    ranks = [s.ranked_ids.index(s.expected_faq_id) + 1 if s.expected_faq_id in s.ranked_ids
-             else 0 for s in para]
-    calib_idx = [i for i, q in enumerate(queries) if q.kind in ("paraphrase", "out_of_scope")]
-    folds = _folds(queries)
-    cv_items = []
-    for k in range(FOLDS):
-        train = [scored[i] for i in calib_idx if folds[i] != k]
-        th = calibrate(train, target_precision)
-        for i in calib_idx:
-            if folds[i] == k:
-                s = scored[i]
-                cv_items.append((queries[i], s, decide(s.top_score, s.second_score, th)))
-    full_th = calibrate([scored[i] for i in calib_idx], target_precision, source="all queries")
-    in_sample = [
-        (queries[i], scored[i], decide(scored[i].top_score, scored[i].second_score, full_th))
-        for i in calib_idx
-    ]
+    result: dict[str, Any] = {"entries": len(kb)}
+    result.update(score_metrics(queries, scored, target_precision))
     lat = np.array(latencies) if latencies else np.zeros(1)
-    result: dict[str, Any] = {
-        "entries": len(kb),
-        "queries": len(queries),
-        "paraphrase_queries": len(para),
-        "oos_queries": sum(1 for q in queries if q.kind == "out_of_scope"),
-        "top1": sum(1 for r in ranks if r == 1) / len(para) if para else 0.0,
-        "recall_at_3": sum(1 for r in ranks if 1 <= r <= 3) / len(para) if para else 0.0,
-        "mrr": float(np.mean([1 / r if r else 0.0 for r in ranks])) if para else 0.0,
-    }
-    result.update(_decision_metrics(cv_items))
-    result["calibration"] = f"{FOLDS}-fold cross-validated, target precision {target_precision}"
-    result["thresholds_all_queries"] = full_th.to_dict()
-    result["in_sample"] = {k: round(v, 4) for k, v in _decision_metrics(in_sample).items()}
     result["latency_ms_p50"] = float(np.percentile(lat, 50))
     result["latency_ms_p95"] = float(np.percentile(lat, 95))
     result["index_build_s"] = round(build_s, 3)

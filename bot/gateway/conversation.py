@@ -32,6 +32,12 @@ from bot.text.normalize import is_meaningful
 log = logging.getLogger(__name__)
 
 
+def _has_words(text: str) -> bool:
+    """Anything but whitespace, punctuation and emoji. Greetings and fillers ("你好", "嗯")
+    count: they are the dialog's to answer, even though the FAQ engine has nothing to match."""
+    return any(ch.isalnum() for ch in text)
+
+
 @dataclass(frozen=True)
 class ChatReply:
     session_id: str
@@ -84,7 +90,7 @@ class ConversationService:
     ) -> ChatReply:
         started = time.perf_counter()
         text = text.strip()
-        if not is_meaningful(text):
+        if not _has_words(text):
             reply = ChatReply(session_id, (BotMessage(replies.EMPTY),), "reply")
         elif len(text) > self.max_chars:
             reply = ChatReply(session_id, (BotMessage(replies.TOO_LONG),), "reply")
@@ -135,14 +141,18 @@ class ConversationService:
                 state.choices = []
                 entry = self.engine.entry(faq_id)
                 if entry is not None:
-                    await run_in_threadpool(self.store.mark_answered, session_id, faq_id)
+                    await self._write("mark_answered", self.store.mark_answered, session_id, faq_id)
                     return ChatReply(
                         session_id, (BotMessage(entry.answer),), "answer", faq_id, degraded=True
                     )
+        if not is_meaningful(text):
+            # "你好", "嗯": nothing for the engine to match, and no reason to hand over.
+            return ChatReply(session_id, (BotMessage(replies.EMPTY),), "reply", degraded=True)
         result: FaqResult = await run_in_threadpool(self.engine.ask, text)
         candidates = tuple(Candidate(c.faq_id, c.score) for c in result.candidates)
         if result.decision is Decision.ANSWER and result.top is not None:
-            await run_in_threadpool(self.store.mark_answered, session_id, result.top.faq_id)
+            await self._write("mark_answered", self.store.mark_answered, session_id,
+                              result.top.faq_id)
             return ChatReply(
                 session_id, (BotMessage(result.top.answer),), "answer",
                 result.top.faq_id, candidates, degraded=True,
@@ -155,13 +165,20 @@ class ConversationService:
             )
         summary = {"question": text, "candidates": [c.__dict__ for c in candidates],
                    "reason": TransferReason.LOW_CONFIDENCE.value, "degraded": True}
-        await run_in_threadpool(
-            self.store.record_handover, session_id, TransferReason.LOW_CONFIDENCE, summary
-        )
+        await self._write("record_handover", self.store.record_handover, session_id,
+                          TransferReason.LOW_CONFIDENCE, summary)
         return ChatReply(
             session_id, (BotMessage(replies.HANDOVER),), "handover", None, candidates,
             Outcome.TRANSFERRED.value, degraded=True,
         )
+
+    async def _write(self, op: str, call: Any, *args: Any) -> None:
+        """A store write of degraded mode: a failing store is logged, the citizen still
+        gets the reply."""
+        try:
+            await run_in_threadpool(call, *args)
+        except Exception:
+            log.exception("could not %s for session %s", op, args[0])
 
     async def _record(
         self, reply: ChatReply, text: str, channel: Channel, asr_confidence: float | None

@@ -20,8 +20,9 @@ HELDOUT = Path(__file__).with_name("heldout_nlu.yml")
 STORIES = PROJECT_ROOT / "tests" / "conversations"
 
 if not (PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa").is_file():
-    pytest.skip("the rasa environment .venv-rasa is missing; run `make install`",
-                allow_module_level=True)
+    pytest.skip(
+        "the rasa environment .venv-rasa is missing; run `make install`", allow_module_level=True
+    )
 
 
 def heldout() -> list[tuple[str, str]]:

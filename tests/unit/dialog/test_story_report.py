@@ -59,7 +59,10 @@ def test_all_passed(tmp_path: Path) -> None:
 def test_failures_name_the_wrong_steps(tmp_path: Path) -> None:
     summary = read_story_report(write(tmp_path, FAILED, SUCCESS))
     assert not summary.ok
-    assert [f.name for f in summary.failed] == ["two fallbacks in a row hand over", "request a human"]
+    assert [f.name for f in summary.failed] == [
+        "two fallbacks in a row hand over",
+        "request a human",
+    ]
     assert summary.failed[0].mismatches == (
         "intent: nlu_fallback -> predicted choose_option: 就那个嘛",
     )

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Debian packages the bot and its tests use, installed only when missing (needs root):
+# espeak-ng (spoken answers), sox (audio tools in tests), chromium (browser tests).
+# PostgreSQL for the store's tests is installed by scripts/start-postgres.sh.
+set -euo pipefail
+declare -A need=([espeak-ng]=espeak-ng [sox]=sox [chromium]=chromium)
+missing=()
+for cmd in "${!need[@]}"; do
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install: missing Debian packages: ${missing[*]} (run as root: apt-get install -y ${missing[*]})" >&2
+  exit 0
+fi
+echo "install: apt-get install ${missing[*]}"
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
