@@ -23,6 +23,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -135,7 +136,7 @@ def train_variant(name: str, pipeline: list[dict], train_file: Path) -> dict:
     done = run_rasa(ROOT, args, timeout_s=3600, log_path=OUT / "logs" / f"{name}.log")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     model = OUT / "models" / f"{name}.tar.gz"
-    result = {
+    result: dict[str, Any] = {
         "train_wall_s": round(time.perf_counter() - started, 1),
         "train_cpu_s": round(
             after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1
@@ -159,11 +160,11 @@ def scores(gold: list[str], pred: list[str]) -> dict:
     labels = sorted(set(gold))
     f1s = []
     for label in labels:
-        tp = sum(g == p == label for g, p in zip(gold, pred))
-        fp = sum(p == label != g for g, p in zip(gold, pred))
-        fn = sum(g == label != p for g, p in zip(gold, pred))
+        tp = sum(g == p == label for g, p in zip(gold, pred, strict=True))
+        fp = sum(p == label != g for g, p in zip(gold, pred, strict=True))
+        fn = sum(g == label != p for g, p in zip(gold, pred, strict=True))
         f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
-    correct = sum(g == p for g, p in zip(gold, pred))
+    correct = sum(g == p for g, p in zip(gold, pred, strict=True))
     return {
         "n": len(gold),
         "accuracy": round(correct / max(len(gold), 1), 3),
@@ -207,14 +208,14 @@ def sweep(result: dict, sets: dict[str, list[tuple[str, str]]], noise: list[str]
     for threshold in THRESHOLDS:
         for ambiguity in AMBIGUITY:
 
-            def pick(text: str) -> str:
+            def pick(text: str, threshold: float = threshold, ambiguity: float = ambiguity) -> str:
                 intent, conf, second = parsed[text]
                 msg = ParsedMessage(text, intent, conf, (("", conf), ("", second)), 0.0)
                 return predicted(msg, threshold, ambiguity)
 
             preds = [pick(t) for t, _ in in_domain]
             gold = [g for _, g in in_domain]
-            accepted = [(g, p) for g, p in zip(gold, preds) if p != "nlu_fallback"]
+            accepted = [(g, p) for g, p in zip(gold, preds, strict=True) if p != "nlu_fallback"]
             row = {
                 "threshold": threshold,
                 "ambiguity": ambiguity,
@@ -266,7 +267,7 @@ def main() -> int:
     for name in names:
         model = OUT / "models" / f"{name}.tar.gz"
         print(f"== {name}", flush=True)
-        result = (
+        result: dict[str, Any] = (
             {"model": str(model), "train_wall_s": None, "train_cpu_s": None}
             if args.keep and model.is_file()
             else train_variant(name, VARIANTS[name], train_file)

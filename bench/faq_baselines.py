@@ -191,7 +191,9 @@ def rank_rasa(
         train_s = time.perf_counter() - t0
         model = tmp / "models" / "faq.tar.gz"
         if done.returncode != 0 or not model.is_file():
-            raise RuntimeError(f"rasa train nlu failed (exit {done.returncode}):\n{tail(done.stdout)}")
+            raise RuntimeError(
+                f"rasa train nlu failed (exit {done.returncode}):\n{tail(done.stdout)}"
+            )
         request, result = tmp / "request.json", tmp / "result.jsonl"
         request.write_text(json.dumps({"texts": [q.query for q in queries],
                                        "retrieval_intent": RETRIEVAL_INTENT},
@@ -202,7 +204,9 @@ def rank_rasa(
                         timeout_s=1800, python=True)
         parse_wall_s = time.perf_counter() - t1
         if done.returncode != 0 or not result.is_file():
-            raise RuntimeError(f"rasa parsing failed (exit {done.returncode}):\n{tail(done.stdout)}")
+            raise RuntimeError(
+                f"rasa parsing failed (exit {done.returncode}):\n{tail(done.stdout)}"
+            )
         lines = [json.loads(line) for line in result.read_text(encoding="utf-8").splitlines()]
         if keep is not None:
             keep.mkdir(parents=True, exist_ok=True)

@@ -73,7 +73,8 @@ async def _one(
         top = (first.get("candidates") or [{}])[0]
         return ReplayRow(
             row=number, input=text, session_id=sid, intent=first.get("intent") or "",
-            decision=decision, outcome=session.get("outcome") or "", reason=session.get("reason") or "",
+            decision=decision, outcome=session.get("outcome") or "",
+            reason=session.get("reason") or "",
             faq_id=first.get("faq_id") or top.get("faq_id", ""), score=top.get("score"),
             latency_ms=round(latency, 1), turns=turns,
             reply=" / ".join(m["text"] for m in first.get("messages", []))[:300],

@@ -7,7 +7,7 @@ import argparse
 import asyncio
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.settings import PROJECT_ROOT, Settings
@@ -36,7 +36,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     print("正在启动 rasa、动作服务与网关（首次启动约需 30-60 秒）…", flush=True)
     supervisor.start()
     try:
-        since = (datetime.now(UTC) - timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S")
+        # The store keeps naive local times, and `stats --since` reads local time.
+        since = (datetime.now() - timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S")
         url = f"http://{settings.gateway_host}:{settings.gateway_port}"
         print(f"回放 {len(texts)} 条示例问题：{args.file}", flush=True)
         rows = asyncio.run(replay(url, texts, details, concurrency=4))

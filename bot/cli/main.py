@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "bot.cli.chat_cmd",
     "bot.cli.replay_cmd",
     "bot.cli.stats_cmd",
+    "bot.cli.mine_cmd",
     "bot.cli.demo_cmd",
 )
 

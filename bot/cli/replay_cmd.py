@@ -22,11 +22,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Replay a file of citizen messages through the running stack.",
     )
     p.add_argument("file", type=Path)
-    p.add_argument("--column", default=None, help="the text column (default: question/query/留言主题)")
+    p.add_argument("--column", default=None,
+                   help="the text column (default: question/query/留言主题)")
     p.add_argument("--detail-column", default=None,
                    help="a column with details used to answer the work-order form (e.g. 留言详情)")
     p.add_argument("--limit", type=int, default=None, help="replay only the first N rows")
-    p.add_argument("--out", type=Path, default=None, help="write one result row per input row (CSV)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="write one result row per input row (CSV)")
     p.add_argument("--concurrency", type=int, default=4)
     p.add_argument("--url", default=None, help="gateway URL (default: from the settings)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -99,5 +101,6 @@ def print_summary(summary: dict) -> None:
                              for k, v in summary["outcomes"].items()))
     print("决策：" + "，".join(f"{k} {v}" for k, v in summary["decisions"].items()))
     if summary["transfer_reasons"]:
-        print("转人工原因：" + "，".join(f"{k} {v}" for k, v in summary["transfer_reasons"].items()))
+        reasons = summary["transfer_reasons"].items()
+        print("转人工原因：" + "，".join(f"{k} {v}" for k, v in reasons))
     print(f"首轮延迟 p50 {summary['latency_ms_p50']} ms，p95 {summary['latency_ms_p95']} ms")

@@ -49,7 +49,8 @@ def serve_until_stopped(supervisor: object) -> int:
         while not stopping:
             alive = supervisor.alive()
             if not alive.get("gateway", True):
-                print("Error: the gateway stopped; see var/logs/gateway.log")
+                log = supervisor.settings.data_dir / "logs" / "gateway.log"
+                print(f"Error: the gateway stopped; see {log}")
                 return 1
             for name, up in alive.items():
                 if not up and name not in warned:

@@ -104,7 +104,8 @@ def make_parts(settings: Settings, parts: tuple[str, ...] = PARTS) -> list[Part]
     available = {
         "actions": Part(
             "actions",
-            [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.actions_port)],
+            [python, "-m", "rasa_sdk", "--actions", "actions",
+             "--port", str(settings.actions_port)],
             f"http://127.0.0.1:{settings.actions_port}/health",
             env, logs / "actions.log",
         ),
@@ -142,7 +143,8 @@ class Supervisor:
         self.stop()
 
     def start(self, timeout_s: float = READY_TIMEOUT_S) -> None:
-        if any(p.name == "rasa" for p in self.parts) and not rasa_model_path(self.settings).is_file():
+        wants_rasa = any(p.name == "rasa" for p in self.parts)
+        if wants_rasa and not rasa_model_path(self.settings).is_file():
             raise StartError("no trained rasa model: run `make install` (or `bot build rasa`)")
         for part in self.parts:
             handle = part.log_path.open("ab")
@@ -180,7 +182,10 @@ class Supervisor:
                         pass
                 if pending and time.monotonic() > deadline:
                     names = ", ".join(p.name for p in pending)
-                    raise StartError(f"{names} not ready after {timeout_s:.0f} s; see {self.parts[0].log_path.parent}")
+                    raise StartError(
+                        f"{names} not ready after {timeout_s:.0f} s; "
+                        f"see the logs in {self.parts[0].log_path.parent}"
+                    )
                 if pending:
                     time.sleep(0.5)
 

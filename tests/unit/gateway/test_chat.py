@@ -111,6 +111,6 @@ def test_transfer_without_faq_payload_is_a_handover(client: TestClient, rasa: Fa
 def test_rasa_replying_nothing_gives_a_polite_message(client: TestClient, rasa: FakeRasa) -> None:
     rasa.replies["蓝色的大象"] = []
     body = client.post("/api/chat", json={"text": "蓝色的大象", "session_id": "s-n"}).json()
-    assert body["messages"] == [{"text": "抱歉，我没有理解您的意思。您可以换个说法，或者说“转人工”。",
-                                 "buttons": []}]
+    no_reply = "抱歉，我没有理解您的意思。您可以换个说法，或者说“转人工”。"
+    assert body["messages"] == [{"text": no_reply, "buttons": []}]
     assert body["decision"] == "reply"

@@ -19,7 +19,8 @@ from bot.gateway.rasa_client import (
 )
 
 FAQ = {"decision": "answer", "faq_id": "SFZ001",
-       "candidates": [{"faq_id": "SFZ001", "score": 0.93}], "normalized_query": "身份证丢了怎么补办"}
+       "candidates": [{"faq_id": "SFZ001", "score": 0.93}],
+       "normalized_query": "身份证丢了怎么补办"}
 
 
 def test_several_elements_give_messages_in_order_and_the_custom_payload() -> None:

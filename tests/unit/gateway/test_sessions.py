@@ -38,7 +38,7 @@ def test_session_ended_after_an_answer_is_deflected_unconfirmed(
 def test_session_ended_without_an_answer_is_abandoned(
     client: TestClient, rasa: FakeRasa, store: SqlStore
 ) -> None:
-    rasa.replies["你好"] = rest_items("您好，这里是海川市12345政务服务热线智能客服，请问有什么可以帮您？")
+    rasa.replies["你好"] = rest_items("您好，这里是海川市12345政务服务热线智能客服。")
     client.post("/api/chat", json={"text": "你好", "session_id": "s-a"})
     assert client.post("/api/sessions/s-a/end").json()["outcome"] == "abandoned"
     record = store.get_session("s-a")

@@ -1,0 +1,197 @@
+"""Mining quality: clustering on labelled question pairs (LCQMC) and on real citizen messages.
+
+lcqmc: every text of the LCQMC pairs is clustered together (e5, the mining pipeline's
+embedding); a label-1 pair should share a cluster, a label-0 pair should not. The threshold
+of each method is chosen on LCQMC dev (best pairwise F1), then reported once on LCQMC test.
+Pairwise precision = pairs put together that are label 1; recall = label-1 pairs put
+together; negatives apart = label-0 pairs kept apart.
+
+tipdm: the whole pipeline (incremental model off) on the tipdm2020c messages (fj2 + fj3 +
+fj4 subjects): the top clusters, purity against fj2's first-level categories, and how the
+ranking compares with fj3's vote counts. Run time and memory of `bot mine` itself are
+measured from the command line (README).
+
+    OMP_NUM_THREADS=1 .venv/bin/python bench/bench_mining.py [lcqmc] [tipdm] [--pairs N]
+
+Embeddings are cached under build/cache/mining (a cold LCQMC run embeds ~40,000 texts:
+about 15 minutes on one core). Results: results/bench_mining.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bot.settings import PROJECT_ROOT, Settings
+
+DATA = PROJECT_ROOT.parent / "shared" / "data"
+LCQMC = DATA / "question_matching"
+TIPDM = DATA / "tipdm2020c_smart_gov"
+TIPDM_FILES = ("fj2_sample_labelled.csv", "fj3_messages_votes_full.csv",
+               "fj4_messages_official_replies_full.csv")
+THRESHOLDS = [round(0.85 + 0.01 * i, 2) for i in range(13)]  # 0.85 .. 0.97
+RESULTS = PROJECT_ROOT / "results" / "bench_mining.json"
+
+
+def embedder() -> Any:
+    from bot.embed.factory import make_embedder
+    from bot.mining.vectorcache import CachedEmbedder
+
+    settings = Settings.load()
+    return CachedEmbedder(make_embedder(settings), settings.build_dir / "cache" / "mining")
+
+
+def read_pairs(path: Path, limit: int | None) -> tuple[list[str], list[tuple[int, int, int]]]:
+    texts: dict[str, int] = {}
+    pairs = []
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) < 3 or parts[2] not in ("0", "1"):
+                continue
+            a, b = (texts.setdefault(t, len(texts)) for t in parts[:2])
+            pairs.append((a, b, int(parts[2])))
+            if limit and len(pairs) == limit:
+                break
+    return list(texts), pairs
+
+
+def lcqmc(limit: int | None) -> dict[str, Any]:
+    import numpy as np
+
+    from bot.engine.matcher import embedding_text
+    from bot.mining.cluster import METHODS, cluster, knn
+    from bot.mining.quality import pairwise_quality
+
+    emb = embedder()
+    out: dict[str, Any] = {}
+    best: dict[str, tuple[float, float]] = {}
+    for split in ("dev", "test"):
+        texts, pairs = read_pairs(LCQMC / f"LCQMC_{split}.txt", limit)
+        started = time.perf_counter()
+        x = emb.embed_queries([embedding_text(t) for t in texts])
+        embed_s = time.perf_counter() - started
+        graph = knn(np.unique(x, axis=0))
+        rows: dict[str, Any] = {"texts": len(texts), "pairs": len(pairs),
+                                "embed_s": round(embed_s, 1)}
+        for method in METHODS:
+            grid = THRESHOLDS if split == "dev" else [best[method][1]]
+            results = []
+            for t in grid:
+                c = cluster(x, t, method, graph=graph)
+                q = pairwise_quality(c.labels, pairs)
+                results.append({"threshold": t, "clusters": c.n_groups,
+                                "largest": int(np.bincount(c.labels).max()), **q.to_dict()})
+                print(f"{split} {method} {t:.2f}: P {q.precision:.3f} R {q.recall:.3f} "
+                      f"apart {q.negatives_apart:.3f} F1 {q.f1:.3f} "
+                      f"({c.n_groups} clusters)", flush=True)
+            if split == "dev":
+                top = max(results, key=lambda r: (r["f1"], -r["threshold"]))
+                best[method] = (top["f1"], top["threshold"])
+            rows[method] = results
+        out[split] = rows
+    out["chosen_on_dev"] = {m: {"f1": f, "threshold": t} for m, (f, t) in best.items()}
+    return out
+
+
+def read_tipdm() -> list[Any]:
+    from bot.mining.sources import read_file_rows
+
+    rows = []
+    for name in TIPDM_FILES:
+        got, summary = read_file_rows(TIPDM / name, column="留言主题", time_column="留言时间",
+                                      category_column="一级分类", votes_column="点赞数")
+        rows += got
+        print(f"{name}: {summary.rows} rows", flush=True)
+    return rows
+
+
+def tipdm(threshold: float | None, top: int) -> dict[str, Any]:
+    from scipy.stats import spearmanr
+
+    from bot.engine.service import FaqService
+    from bot.index.versions import IndexStore
+    from bot.mining.cluster import DEFAULT_THRESHOLD
+    from bot.mining.pipeline import MineOptions, mine
+    from bot.mining.quality import purity
+    from bot.text.tokenize import HotlineTokenizer
+
+    settings = Settings.load()
+    emb = embedder()
+    tokenizer = HotlineTokenizer.from_settings(settings)
+    service = FaqService(IndexStore(settings.index_dir), emb, tokenizer, settings)
+    rows = read_tipdm()
+    started = time.perf_counter()
+    options = MineOptions(threshold=threshold or DEFAULT_THRESHOLD)
+    report = mine(rows, emb, service=service, tokens=tokenizer.tokens, options=options)
+    seconds = time.perf_counter() - started
+    clusters = report.clusters
+    # Purity over every reported cluster with 2+ labelled (fj2) rows.
+    labels, cats = [], []
+    for c in clusters:
+        for m in c.members:
+            labels.append(c.rank)
+            cats.append(m.category)
+    pure = purity(labels, cats)
+    ranks = [c.rank for c in clusters]
+    votes = [c.votes for c in clusters]
+    rho = spearmanr(ranks, votes)
+    fj3 = sorted((r for r in rows if r.source.endswith(TIPDM_FILES[1])),
+                 key=lambda r: -r.votes)[:20]
+    rank_of = {m.key: c.rank for c in clusters for m in c.members}
+    top_voted = [{"votes": r.votes, "text": r.text, "cluster_rank": rank_of.get(r.key)}
+                 for r in fj3]
+    return {
+        "rows": len(rows),
+        "seconds": round(seconds, 1),
+        "meta": report.meta,
+        "purity_fj2": pure.to_dict(),
+        "spearman_rank_vs_votes": {"rho": round(float(rho.statistic), 4),
+                                   "p": float(rho.pvalue), "clusters": len(clusters)},
+        "top_voted_messages": top_voted,
+        "top": [{k: c.to_json()[k] for k in ("rank", "size", "votes", "representative",
+                                               "keywords", "coverage", "nearest_faq_id",
+                                               "nearest_score", "rising", "growth",
+                                               "categories", "examples")}
+                for c in clusters[:top]],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("parts", nargs="*", metavar="PART", help="lcqmc, tipdm (default both)")
+    parser.add_argument("--pairs", type=int, help="only the first N pairs of each LCQMC split")
+    parser.add_argument("--threshold", type=float, help="tipdm: clustering threshold")
+    parser.add_argument("--top", type=int, default=20, help="tipdm: clusters to list")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    parts = args.parts or ["lcqmc", "tipdm"]
+    if set(parts) - {"lcqmc", "tipdm"}:
+        parser.error(f"unknown part(s) {sorted(set(parts) - {'lcqmc', 'tipdm'})}: use lcqmc, tipdm")
+    missing = [p for p in (LCQMC, TIPDM) if not p.is_dir()]
+    if missing:
+        print(f"skipped: real data {', '.join(map(str, missing))} is absent "
+              "(only present in the team workspace)")
+        return 0
+    results: dict[str, Any] = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
+    if "lcqmc" in parts:
+        results["lcqmc"] = lcqmc(args.pairs)
+    if "tipdm" in parts:
+        results["tipdm"] = tipdm(args.threshold, args.top)
+    results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+    print(f"wrote {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,202 @@
+"""Turn latency through the whole running stack: gateway -> rasa -> action server (FAQ engine)
+-> store, at 1, 8 and 32 concurrent sessions, with a fixed mix of FAQ questions.
+
+Each simulated citizen opens a session, asks one question of the mix (in a fixed order),
+ends the session, and starts the next; a turn's latency is the client's wall time of
+POST /api/chat. Latency of turns answered in degraded mode (rasa not reached) is counted
+apart, so a fallback cannot pass for the full path. Target: p95 <= 300 ms at 8 sessions.
+
+Run against a running stack:   .venv/bin/python bench/bench_stack.py --url http://127.0.0.1:8000
+or let it start its own (Supervisor on free ports, data in a temporary folder):
+                                .venv/bin/python bench/bench_stack.py
+Writes results/bench_stack.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import socket
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+from bot.settings import PROJECT_ROOT, Settings
+
+OUT = PROJECT_ROOT / "results" / "bench_stack.json"
+LEVELS = (1, 8, 32)
+TARGET_P95_MS = 300.0
+TARGET_LEVEL = 8
+# Citizen-style questions over the bundled knowledge base's categories (answered, clarified
+# or handed over as the engine decides: every one is a full FAQ lookup).
+MIX = (
+    "身份证丢了怎么补办",
+    "社保卡丢了怎么补办啊",
+    "驾照下个月到期了在哪换",
+    "我想用公积金付房租，怎么提取",
+    "孩子明年上一年级，什么时候报名",
+    "第一次办护照要带什么",
+    "领结婚证还要带户口本吗",
+    "生完孩子生育津贴怎么领",
+    "去外地看病医保要先备案吗",
+    "公租房怎么申请",
+    "开个小卖部要办营业执照吗",
+    "孩子刚出生怎么上户口",
+    "电费怎么在手机上交",
+    "房子贷款还清了怎么办解押",
+    "退休的养老金认证手机上怎么弄",
+    "家里困难，低保怎么申请",
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def own_stack() -> Iterator[str]:
+    """Start rasa, the action server and the gateway on free ports; stop them at the end."""
+    from bot.serve.supervisor import Supervisor
+
+    data_dir = Path(tempfile.mkdtemp(prefix="bench-stack-"))
+    settings = Settings.load(environ={
+        "BOT_DATA_DIR": str(data_dir),
+        "BOT_GATEWAY_PORT": str(_free_port()),
+        "BOT_RASA_URL": f"http://127.0.0.1:{_free_port()}",
+        "BOT_ACTIONS_PORT": str(_free_port()),
+    }, dotenv=None)
+    supervisor = Supervisor(settings)
+    print(f"starting the stack (data in {data_dir}) ...", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    supervisor.start()
+    print(f"stack ready in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+    try:
+        yield f"http://{settings.gateway_host}:{settings.gateway_port}"
+    finally:
+        supervisor.stop()
+
+
+async def _citizen(
+    client: httpx.AsyncClient, worker: int, turns: list[int], out: list[dict[str, Any]],
+    run_id: str,
+) -> None:
+    while turns:
+        n = turns.pop()
+        sid = f"bench-{run_id}-{worker}-{n}"
+        text = MIX[n % len(MIX)]
+        started = time.perf_counter()
+        try:
+            response = await client.post("/api/chat", json={"text": text, "session_id": sid})
+            response.raise_for_status()
+            body = response.json()
+            out.append({"ms": (time.perf_counter() - started) * 1000,
+                        "server_ms": body["latency_ms"], "decision": body["decision"],
+                        "degraded": body["degraded"], "error": ""})
+        except (httpx.HTTPError, ValueError, KeyError) as err:
+            out.append({"ms": (time.perf_counter() - started) * 1000, "server_ms": None,
+                        "decision": "error", "degraded": False, "error": str(err)[:200]})
+        await client.post(f"/api/sessions/{sid}/end")
+
+
+async def run_level(url: str, sessions: int, turns: int) -> dict[str, Any]:
+    limits = httpx.Limits(max_connections=sessions + 4, max_keepalive_connections=sessions + 4)
+    async with httpx.AsyncClient(base_url=url, timeout=120.0, limits=limits) as client:
+        todo = list(range(turns))[::-1]
+        out: list[dict[str, Any]] = []
+        run_id = uuid.uuid4().hex[:6]
+        started = time.perf_counter()
+        await asyncio.gather(*(_citizen(client, w, todo, out, run_id) for w in range(sessions)))
+        elapsed = time.perf_counter() - started
+    full = [r["ms"] for r in out if not r["error"] and not r["degraded"]]
+    server = [r["server_ms"] for r in out if not r["error"] and not r["degraded"]]
+    ms = np.array(full) if full else np.array([float("nan")])
+    return {
+        "sessions": sessions,
+        "turns": len(out),
+        "errors": sum(1 for r in out if r["error"]),
+        "degraded": sum(1 for r in out if r["degraded"]),
+        "p50_ms": round(float(np.percentile(ms, 50)), 1),
+        "p95_ms": round(float(np.percentile(ms, 95)), 1),
+        "mean_ms": round(float(ms.mean()), 1),
+        "max_ms": round(float(ms.max()), 1),
+        "server_p50_ms": round(float(np.percentile(server, 50)), 1) if server else None,
+        # Chat turns only; each session's end call is extra traffic in the same time.
+        "turns_per_s": round(len(out) / elapsed, 2),
+        "decisions": dict(Counter(r["decision"] for r in out).most_common()),
+    }
+
+
+def bench(url: str, levels: tuple[int, ...], turns_per_level: int, warm_up: int) -> dict[str, Any]:
+    with httpx.Client(base_url=url, timeout=10) as client:
+        health = client.get("/health").json()
+    if health["parts"].get("rasa", {}).get("status") != "ok":
+        raise SystemExit(f"rasa is not up behind {url} ({health}): the bench needs the full path")
+    asyncio.run(run_level(url, 1, warm_up))  # first queries load caches; not measured
+    results = []
+    for level in levels:
+        turns = max(turns_per_level, 3 * level)
+        print(f"{level} concurrent sessions, {turns} turns ...", file=sys.stderr, flush=True)
+        results.append(asyncio.run(run_level(url, level, turns)))
+    target = next((r for r in results if r["sessions"] == TARGET_LEVEL), None)
+    return {
+        "url": url,
+        "mix": list(MIX),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "load_avg_1m_at_end": round(os.getloadavg()[0], 2)},
+        "index_version": health["parts"].get("faq_index", {}).get("version"),
+        "levels": results,
+        "target": {"p95_ms_at_most": TARGET_P95_MS, "sessions": TARGET_LEVEL,
+                   "met": bool(target and target["p95_ms"] <= TARGET_P95_MS)},
+    }
+
+
+def print_table(report: dict[str, Any]) -> None:
+    print(f"{'sessions':>8} {'turns':>6} {'p50 ms':>8} {'p95 ms':>8} {'mean ms':>8} "
+          f"{'max ms':>8} {'turns/s':>8} {'errors':>6} {'degraded':>8}")
+    for r in report["levels"]:
+        print(f"{r['sessions']:>8} {r['turns']:>6} {r['p50_ms']:>8} {r['p95_ms']:>8} "
+              f"{r['mean_ms']:>8} {r['max_ms']:>8} {r['turns_per_s']:>8} {r['errors']:>6} "
+              f"{r['degraded']:>8}")
+    t = report["target"]
+    print(f"target p95 <= {t['p95_ms_at_most']:.0f} ms at {t['sessions']} sessions: "
+          f"{'met' if t['met'] else 'NOT met'}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", help="a running gateway (default: start a stack of our own)")
+    parser.add_argument("--levels", default=",".join(map(str, LEVELS)),
+                        help="concurrent sessions per level, comma-separated")
+    parser.add_argument("--turns", type=int, default=64, help="turns per level (at least 3x)")
+    parser.add_argument("--warm-up", type=int, default=len(MIX))
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args(argv)
+    levels = tuple(int(x) for x in args.levels.split(","))
+    if args.url:
+        report = bench(args.url, levels, args.turns, args.warm_up)
+    else:
+        with own_stack() as url:
+            report = bench(url, levels, args.turns, args.warm_up)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print_table(report)
+    print(f"written: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

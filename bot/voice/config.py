@@ -1,0 +1,83 @@
+"""Speech-recognition settings, read once at the edge like bot/settings.py.
+
+Keys (environment > `.env` > defaults):
+  BOT_ASR_ENGINE         auto | vosk | whisper (default auto: Vosk when a model dir is set)
+  BOT_VOSK_MODEL_DIR     an unzipped Vosk model (e.g. vosk-model-small-cn-0.22); default none
+  BOT_WHISPER_MODEL_DIR  the faster-whisper folder `bot build model` makes
+                         (default <BOT_BUILD_DIR>/models/whisper-base)
+  BOT_ASR_MAX_SECONDS    longest audio accepted per file or utterance (default 600)
+  BOT_ASR_THREADS        CPU threads for one Whisper model (default 2)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.errors import ConfigError
+from bot.settings import PROJECT_ROOT, Settings, _read_dotenv
+
+ENGINES = ("auto", "vosk", "whisper")
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    asr_engine: str = "auto"
+    vosk_model_dir: Path | None = None
+    whisper_model_dir: Path = PROJECT_ROOT / "build" / "models" / "whisper-base"
+    # 10 minutes: a recorded call is rarely longer; an hour of 16 kHz float32 would be
+    # 230 MB before Whisper's own buffers.
+    asr_max_seconds: float = 600.0
+    asr_threads: int = 2
+
+    @classmethod
+    def load(
+        cls,
+        settings: Settings | None = None,
+        environ: Mapping[str, str] | None = None,
+        dotenv: Path | None = PROJECT_ROOT / ".env",
+    ) -> VoiceSettings:
+        source: dict[str, str] = _read_dotenv(dotenv) if dotenv else {}
+        source.update(os.environ if environ is None else environ)
+        build_dir = settings.build_dir if settings is not None else PROJECT_ROOT / "build"
+
+        engine = source.get("BOT_ASR_ENGINE", "auto").strip().lower()
+        if engine not in ENGINES:
+            raise ConfigError(
+                f"BOT_ASR_ENGINE={source['BOT_ASR_ENGINE']!r} is not one of {', '.join(ENGINES)}"
+            )
+        vosk_raw = source.get("BOT_VOSK_MODEL_DIR", "").strip()
+        vosk_dir = Path(vosk_raw).expanduser().resolve() if vosk_raw else None
+        whisper_raw = source.get("BOT_WHISPER_MODEL_DIR", "").strip()
+        whisper_dir = (
+            Path(whisper_raw).expanduser().resolve()
+            if whisper_raw
+            else build_dir / "models" / "whisper-base"
+        )
+        max_s = _number(source, "BOT_ASR_MAX_SECONDS", cls.asr_max_seconds)
+        if not 1.0 <= max_s <= 4 * 3600:
+            raise ConfigError(
+                f"BOT_ASR_MAX_SECONDS={max_s!r} must be between 1 and 14400 seconds"
+            )
+        threads = _number(source, "BOT_ASR_THREADS", cls.asr_threads)
+        if threads != int(threads) or not 1 <= threads <= 64:
+            raise ConfigError(f"BOT_ASR_THREADS={threads!r} must be a whole number 1-64")
+        voice = cls(engine, vosk_dir, whisper_dir, max_s, int(threads))
+        if engine == "vosk" and vosk_dir is None:
+            raise ConfigError(
+                "BOT_ASR_ENGINE=vosk needs BOT_VOSK_MODEL_DIR, the folder of an unzipped Vosk "
+                "model such as vosk-model-small-cn-0.22 (see the README's voice section)"
+            )
+        return voice
+
+
+def _number(source: Mapping[str, str], key: str, default: float) -> float:
+    raw = source.get(key)
+    if raw is None or not raw.strip():
+        return float(default)
+    try:
+        return float(raw)
+    except ValueError as err:
+        raise ConfigError(f"{key}={raw!r} is not a number") from err

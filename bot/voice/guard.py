@@ -1,0 +1,75 @@
+"""Drop what Whisper invents instead of hearing.
+
+On noise, silence or unintelligible speech Whisper tends to (a) read its initial prompt
+back, (b) loop one phrase (谢谢谢谢谢谢...), or (c) produce the subtitle credits it saw
+in training (字幕由Amara.org社区提供). A hotline must treat all three as "did not hear you",
+never as a question.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Whole-transcript hallucinations from subtitle training data; never a caller's question.
+_CREDITS = re.compile(
+    r"字幕|amara|订阅|点赞|打赏|明镜|感谢观看|谢谢观看|谢谢收看|下期再见|独播剧场|yoyo"
+)
+# A phrase of 1-12 characters said this many times in a row is a decoder loop.
+_MIN_REPEATS = 3
+_MIN_REPEATS_SINGLE = 5  # 1-character runs: 嗯嗯嗯 is real, 对对对对对对 rarely
+# A transcript this share of which lies in one stretch of the prompt is the prompt read back.
+_PARROT_SHARE = 0.6
+_PARROT_MIN_CHARS = 8  # two prompt terms in a row (公积金身份证) may still be a caller
+
+
+def _plain(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).lower()
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] in "LN")
+
+
+def collapse_repeats(text: str) -> str:
+    """Cut a phrase repeated back to back down to one copy (谢谢谢谢谢谢谢 -> 谢谢)."""
+    for size in range(12, 0, -1):  # longest first: 谢谢谢谢谢谢 is 谢谢 looped, not 谢
+        times = _MIN_REPEATS_SINGLE if size == 1 else _MIN_REPEATS
+        pattern = re.compile(r"(.{%d})\1{%d,}" % (size, times - 1), re.DOTALL)
+        text = pattern.sub(r"\1", text)
+    return text
+
+
+def longest_common_substring(a: str, b: str) -> int:
+    best = 0
+    previous = [0] * (len(b) + 1)
+    for ch in a:
+        current = [0]
+        for j, other in enumerate(b, 1):
+            current.append(previous[j - 1] + 1 if ch == other else 0)
+        best = max(best, max(current))
+        previous = current
+    return best
+
+
+def parrots_prompt(text: str, prompt: str) -> bool:
+    """True when `text` is (mostly) a stretch of `prompt` read back. A short transcript that
+    happens to be one prompt term (社保卡) is a real answer, so the stretch must be long."""
+    said, primed = _plain(text), _plain(prompt)
+    if not said or not primed:
+        return False
+    run = longest_common_substring(said, primed)
+    return run >= _PARROT_MIN_CHARS and run >= _PARROT_SHARE * len(said)
+
+
+def is_credits(text: str) -> bool:
+    return bool(_CREDITS.search(_plain(text)))
+
+
+def clean_transcript(text: str, prompt: str = "") -> tuple[str, str | None]:
+    """The transcript with decoder loops collapsed, or "" and the reason it was dropped."""
+    text = collapse_repeats(text.strip())
+    if not _plain(text):
+        return "", None
+    if is_credits(text):
+        return "", "subtitle-credits hallucination"
+    if prompt and parrots_prompt(text, prompt):
+        return "", "transcript repeats the domain prompt"
+    return text, None

