@@ -19,7 +19,7 @@ import json
 import os
 import sys
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -121,24 +121,28 @@ def bench(variant: Variant, rows: list[dict[str, str]], telephone: bool, threads
     engine = make_engine(variant, threads)
     counts: dict[str, list[Any]] = {m: [] for m in DIGIT_MODES}
     by_folder: dict[str, list[Any]] = {}
-    audio_s = proc_s = 0.0
+    audio_s = proc_s = cpu_s = 0.0
     same = asked = 0
     load0 = os.getloadavg()[0]
     for n, row in enumerate(rows, 1):
         audio = decode_file(DATA / row["file"])
         if telephone:
             audio = telephone_copy(audio)
+        cpu0 = time.process_time()
         if variant.raw:
             text, took = run_raw(engine, audio)
             confidence = None
         else:
             result = engine.transcribe(audio)
             text, took, confidence = result.text, result.processing_s, result.confidence
+        cpu = time.process_time() - cpu0
         audio_s += audio.duration_s
         proc_s += took
+        cpu_s += cpu
         record: dict[str, Any] = {"file": row["file"], "ref": row["transcript"], "hyp": text,
                                   "duration_s": round(audio.duration_s, 3),
-                                  "processing_s": round(took, 3), "confidence": confidence}
+                                  "processing_s": round(took, 3), "cpu_s": round(cpu, 3),
+                                  "confidence": confidence}
         for mode in DIGIT_MODES:
             count = cer_count(row["transcript"], text, mode)
             counts[mode].append(count)
@@ -163,6 +167,9 @@ def bench(variant: Variant, rows: list[dict[str, str]], telephone: bool, threads
         "variant": asdict(variant), "telephone": telephone, "files": len(rows),
         "audio_s": round(audio_s, 1), "processing_s": round(proc_s, 1),
         "rtf": round(proc_s / audio_s, 3) if audio_s else None,
+        # CPU seconds (all threads) per audio second: what the load of other processes on a
+        # shared machine does not inflate; 2 cores sustain about 2 / rtf_cpu streams.
+        "rtf_cpu": round(cpu_s / audio_s, 3) if audio_s else None,
         **{f"cer_{m}": round(corpus_cer(counts[m]), 4) for m in DIGIT_MODES},
         "cer_by_folder": {k: round(corpus_cer(v), 4) for k, v in sorted(by_folder.items())},
         "load_avg_start_end": [round(load0, 2), round(os.getloadavg()[0], 2)],
@@ -228,10 +235,11 @@ def main(argv: list[str] | None = None) -> int:
     report = {"set": args.set if not args.files else "files", "files": len(rows),
               "data": str(DATA), "published_vosk_cer": PUBLISHED_VOSK, "runs": summaries}
     out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(f"{'variant':<14}{'8k':<4}{'files':>6}{'CER digits':>12}{'CER spoken':>12}{'RTF':>7}")
+    print(f"{'variant':<14}{'8k':<4}{'files':>6}{'CER digits':>12}{'CER spoken':>12}{'RTF':>7}"
+          f"{'RTF cpu':>9}")
     for s in summaries:
         print(f"{s['variant']['name']:<14}{'yes' if s['telephone'] else '':<4}{s['files']:>6}"
-              f"{s['cer_digits']:>12.4f}{s['cer_spoken']:>12.4f}{s['rtf']:>7.3f}")
+              f"{s['cer_digits']:>12.4f}{s['cer_spoken']:>12.4f}{s['rtf']:>7.3f}{s['rtf_cpu']:>9.3f}")
     return 0
 
 

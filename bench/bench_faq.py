@@ -9,6 +9,8 @@ calibrated by the same 5-fold cross-validation (bot.engine.calibrate) the engine
     .venv/bin/python bench/bench_faq.py [--quick] [--no-rasa] [--out results/bench_faq.json]
 
 --quick: every 4th query, Rasa ResponseSelector 20 epochs, no bundled-KB check.
+With a single (retrieval) intent rasa skips training DIETClassifier ("needs at least 2
+intents"); the ResponseSelector ranks the faq/<id> responses regardless of the intent.
 """
 
 from __future__ import annotations
@@ -235,9 +237,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short run (see module doc)")
     parser.add_argument("--no-rasa", action="store_true", help="skip the Rasa baseline")
+    parser.add_argument("--rasa-epochs", type=int, default=None,
+                        help="ResponseSelector epochs (default 100; 20 with --quick)")
     parser.add_argument("--data", type=Path, default=DEV, help="faq_eval_dev folder")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "results" / "bench_faq.json")
     args = parser.parse_args(argv)
+    if args.rasa_epochs is not None and args.rasa_epochs < 1:
+        parser.error(f"--rasa-epochs {args.rasa_epochs} must be 1 or more")
     if not (args.data / "kb.csv").is_file() or not (args.data / "queries.csv").is_file():
         print(f"SKIP: {args.data} has no kb.csv/queries.csv (the shared faq_eval_dev data is "
               "not on this machine); pass --data DIR")
@@ -260,9 +266,9 @@ def main(argv: list[str] | None = None) -> int:
     queries = load_queries(args.data / "queries.csv")
     if args.quick:
         queries = queries[::4]
-    rasa = None if args.no_rasa else (
-        {"selector_epochs": 20, "diet_epochs": 5} if args.quick
-        else {"selector_epochs": 100, "diet_epochs": 10})
+    epochs = args.rasa_epochs or (20 if args.quick else 100)
+    rasa = None if args.no_rasa else {"selector_epochs": epochs,
+                                      "diet_epochs": 5 if args.quick else 10}
     out: dict[str, Any] = {
         "run": {
             "command": " ".join(["bench/bench_faq.py", *(sys.argv[1:] if argv is None else argv)]),

@@ -24,9 +24,11 @@ COMMAND_MODULES = (
     "bot.cli.serve_cmd",
     "bot.cli.chat_cmd",
     "bot.cli.replay_cmd",
+    "bot.cli.replay_audio_cmd",
     "bot.cli.stats_cmd",
     "bot.cli.mine_cmd",
     "bot.cli.demo_cmd",
+    "bot.cli.transcribe_cmd",
 )
 
 

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 MODEL_NAME = "hotline"
 TRAIN_TIMEOUT_S = 1800.0
+_TRAIN_ARGS = ("train", "--config", "config.yml", "--domain", "domain.yml", "--data", "data")
 # Environment variables that would make rasa's interpreter pick up the app's packages.
 _FOREIGN_ENV = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")
 
@@ -214,19 +215,7 @@ def train(
         work = Path(tempfile.mkdtemp(prefix=".train-", dir=model_dir))
         try:
             started = time.perf_counter()
-            args = [
-                "train",
-                "--config",
-                "config.yml",
-                "--domain",
-                "domain.yml",
-                "--data",
-                "data",
-                "--fixed-model-name",
-                MODEL_NAME,
-                "--out",
-                str(work),
-            ]
+            args = [*_TRAIN_ARGS, "--fixed-model-name", MODEL_NAME, "--out", str(work)]
             done = run_rasa(root, args, timeout_s=timeout_s, log_path=model_dir / "train.log")
             elapsed = time.perf_counter() - started
             produced = work / f"{MODEL_NAME}.tar.gz"

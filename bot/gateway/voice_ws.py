@@ -66,10 +66,18 @@ def _event_message(event: VoiceEvent) -> dict[str, Any]:
     if isinstance(event, FinalEvent):
         return {"type": "final", "text": event.text, "confidence": round(event.confidence, 3)}
     if isinstance(event, ReplyEvent):
-        return {"type": "reply", "text": event.text, "full_text": event.full_text,
-                "buttons": list(event.buttons), "decision": event.decision,
-                "messages": list(event.messages), "follow_up": event.follow_up,
-                "faq_id": event.faq_id, "outcome": event.outcome, "degraded": event.degraded}
+        return {
+            "type": "reply",
+            "text": event.text,
+            "full_text": event.full_text,
+            "buttons": list(event.buttons),
+            "decision": event.decision,
+            "messages": list(event.messages),
+            "follow_up": event.follow_up,
+            "faq_id": event.faq_id,
+            "outcome": event.outcome,
+            "degraded": event.degraded,
+        }
     if isinstance(event, StopPlaybackEvent):
         return {"type": "stop_playback"}
     if isinstance(event, ErrorEvent):
@@ -105,10 +113,15 @@ class _Call:
                 return
             pcm = event.audio.pcm
             payload = wav_bytes(pcm, event.audio.sample_rate) if self.reply_audio == "wav" else pcm
-            await self.ws.send_json({"type": "audio", "format": self.reply_audio,
-                                     "sample_rate": event.audio.sample_rate,
-                                     "bytes": len(payload),
-                                     "duration_s": round(event.audio.duration_s, 3)})
+            await self.ws.send_json(
+                {
+                    "type": "audio",
+                    "format": self.reply_audio,
+                    "sample_rate": event.audio.sample_rate,
+                    "bytes": len(payload),
+                    "duration_s": round(event.audio.duration_s, 3),
+                }
+            )
             await self.ws.send_bytes(payload)
             return
         await self.ws.send_json(_event_message(event))
@@ -135,12 +148,18 @@ class _Call:
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             return await self.error("bad_message", "消息必须是带 type 字段的 JSON 对象")
         kind = message["type"]
-        handler = {"start": self.on_start, "stop": self.on_stop, "text": self.on_turn_text,
-                   "playback_done": self.on_playback_done, "ping": self.on_ping}.get(kind)
+        handler = {
+            "start": self.on_start,
+            "stop": self.on_stop,
+            "text": self.on_turn_text,
+            "playback_done": self.on_playback_done,
+            "ping": self.on_ping,
+        }.get(kind)
         if handler is None:
             return await self.error(
                 "unknown_type",
-                f"未知的消息类型 {kind[:40]!r}；可用：start、text、playback_done、ping、stop")
+                f"未知的消息类型 {kind[:40]!r}；可用：start、text、playback_done、ping、stop",
+            )
         return await handler(message)
 
     async def on_ping(self, _: dict[str, Any]) -> bool:
@@ -152,17 +171,21 @@ class _Call:
             return await self.error("already_started", "通话已开始；如需新通话请先发送 stop")
         sid = message.get("session_id") or uuid.uuid4().hex
         if not isinstance(sid, str) or not SESSION_ID.match(sid):
-            return await self.error("bad_session_id",
-                                    "session_id 只能包含字母、数字和 _ . : -，长度 1-128")
+            return await self.error(
+                "bad_session_id", "session_id 只能包含字母、数字和 _ . : -，长度 1-128"
+            )
         rate = message.get("sample_rate", 16000)
         encoding = message.get("encoding", "pcm16")
         reply_audio = message.get("reply_audio", "pcm16")
         if encoding not in ("pcm16", "opus"):
-            return await self.error("bad_encoding", f"不支持的编码 {str(encoding)[:20]!r}；可用 pcm16 或 opus")
+            return await self.error(
+                "bad_encoding", f"不支持的编码 {str(encoding)[:20]!r}；可用 pcm16 或 opus"
+            )
         if encoding == "pcm16" and (isinstance(rate, bool) or rate not in PCM_RATES):
             return await self.error(
                 "bad_sample_rate",
-                f"不支持的采样率 {str(rate)[:20]}；可用 {'、'.join(map(str, PCM_RATES))}")
+                f"不支持的采样率 {str(rate)[:20]}；可用 {'、'.join(map(str, PCM_RATES))}",
+            )
         if reply_audio not in REPLY_AUDIO:
             return await self.error("bad_reply_audio", "reply_audio 只能是 pcm16、wav 或 none")
         container = message.get("container")
@@ -174,19 +197,32 @@ class _Call:
             await self.service.ensure_ready()
             self.session = self.service.open_session(sid)
         except VoiceBusy:
-            await self.ws.send_json({"type": "error", "code": "busy",
-                                     "message": "当前语音线路繁忙，请稍后再试。"})
+            await self.ws.send_json(
+                {"type": "error", "code": "busy", "message": "当前语音线路繁忙，请稍后再试。"}
+            )
             await self.ws.close(code=1013, reason="all voice call slots are busy")
             return False
         except Exception:
             log.exception("speech recognition could not start")
-            await self.ws.send_json({"type": "error", "code": "asr_unavailable",
-                                     "message": "语音识别暂时无法使用，请稍后再试或使用文字客服。"})
+            await self.ws.send_json(
+                {
+                    "type": "error",
+                    "code": "asr_unavailable",
+                    "message": "语音识别暂时无法使用，请稍后再试或使用文字客服。",
+                }
+            )
             await self.ws.close(code=1011, reason="speech recognition unavailable")
             return False
         self.encoding, self.container, self.reply_audio = encoding, container, reply_audio
-        await self.ws.send_json({"type": "started", "session_id": sid, "sample_rate": rate,
-                                 "encoding": encoding, "engine": self.service.transcriber.name})
+        await self.ws.send_json(
+            {
+                "type": "started",
+                "session_id": sid,
+                "sample_rate": rate,
+                "encoding": encoding,
+                "engine": self.service.transcriber.name,
+            }
+        )
         if message.get("greet") is True:
             await self.relay(self.session.greet())
         return True
@@ -195,8 +231,9 @@ class _Call:
         if self.session is None or self.decoder is None:
             return await self.error("not_started", "请先发送 start 消息，再发送音频")
         if len(data) > MAX_FRAME_BYTES:
-            return await self.error("frame_too_large",
-                                    f"音频帧 {len(data)} 字节，超过 1 MiB 上限；请分成更小的块发送")
+            return await self.error(
+                "frame_too_large", f"音频帧 {len(data)} 字节，超过 1 MiB 上限；请分成更小的块发送"
+            )
         try:
             pcm = await run_in_threadpool(self.decoder.feed, data)
         except InputError as err:
@@ -237,8 +274,9 @@ class _Call:
                 await self.relay(session.feed(rest))
         await self.relay(session.finish())
         outcome = await self.end()
-        await self.ws.send_json({"type": "stopped", "session_id": session.session_id,
-                                 "outcome": outcome})
+        await self.ws.send_json(
+            {"type": "stopped", "session_id": session.session_id, "outcome": outcome}
+        )
         await self.ws.close(code=1000)
         return False
 

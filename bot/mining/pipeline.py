@@ -17,17 +17,15 @@ from bot.embed.base import Embedder
 from bot.engine.matcher import embedding_text
 from bot.errors import BotError, InputError
 from bot.mining import coverage as cov
-from bot.mining.cluster import DEFAULT_METHOD, DEFAULT_THRESHOLD
+from bot.mining.defaults import DEFAULT_METHOD, DEFAULT_MIN_SIZE, DEFAULT_THRESHOLD, RECENT_DAYS
 from bot.mining.describe import KeywordScorer, describe
 from bot.mining.incremental import ClusterModel, UpdateStats
 from bot.mining.rank import demand, priority
 from bot.mining.result import MinedCluster, MiningReport
 from bot.mining.rows import MinedRow, SourceSummary
-from bot.mining.trend import RECENT_DAYS, Window, trend
+from bot.mining.trend import Window, trend
 
 log = logging.getLogger(__name__)
-
-DEFAULT_MIN_SIZE = 3
 
 
 @dataclass(frozen=True)

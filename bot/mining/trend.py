@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-RECENT_DAYS = 30
+from bot.mining.defaults import RECENT_DAYS
+
 # Rising: at least this many recent rows, and the recent share at least this many times
 # the earlier share (add-half smoothing, so a topic with no earlier rows still has a ratio).
 MIN_RECENT = 3
@@ -52,4 +53,5 @@ def trend(times: Sequence[datetime | None], window: Window) -> Trend:
     recent_share = (recent + 0.5) / (window.recent_total + 1)
     earlier_share = (earlier + 0.5) / (window.earlier_total + 1)
     growth = recent_share / earlier_share
-    return Trend(recent, earlier, round(growth, 3), recent >= MIN_RECENT and growth >= RISING_GROWTH)
+    rising = recent >= MIN_RECENT and growth >= RISING_GROWTH
+    return Trend(recent, earlier, round(growth, 3), rising)

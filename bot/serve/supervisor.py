@@ -216,14 +216,41 @@ class Supervisor:
 
 def _terminate(part: Part, grace_s: float = 10.0) -> None:
     proc = part.process
-    if proc is None or proc.poll() is not None:
+    if proc is None:
         return
+    # The part leads its own process group; its workers (sanic's, for the action server)
+    # can outlive the leader by a moment, or for good if the leader crashed: the part is
+    # stopped only when the whole group is gone.
     try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=grace_s)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=grace_s)
+        elif _group_gone(proc.pid, 0.0):
+            return
+        else:
+            os.killpg(proc.pid, signal.SIGTERM)
+        if not _group_gone(proc.pid, grace_s):
+            os.killpg(proc.pid, signal.SIGKILL)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=5)
     except ProcessLookupError:
         pass
+    if not _group_gone(proc.pid, 5.0):
+        log.warning("%s: processes of group %d still present after SIGKILL", part.name, proc.pid)
     log.info("stopped %s", part.name)
+
+
+def _group_gone(pgid: int, timeout_s: float) -> bool:
+    """True once no process of the group is left (checked every 0.1 s up to timeout_s)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)

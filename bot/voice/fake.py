@@ -20,7 +20,11 @@ FRAME_S = FRAME / SAMPLE_RATE
 
 
 def frame_dbfs(frame: np.ndarray) -> float:
-    rms = float(np.sqrt(np.mean(np.square(frame.astype(np.float64) / 32768.0)))) if len(frame) else 0.0
+    rms = (
+        float(np.sqrt(np.mean(np.square(frame.astype(np.float64) / 32768.0))))
+        if len(frame)
+        else 0.0
+    )
     return 20 * math.log10(rms) if rms > 0 else -120.0
 
 
@@ -86,7 +90,11 @@ class EnergyTranscriber:
 
     def result(self, duration_s: float, final: bool) -> Transcript:
         # Partials grow about four characters a second, like a caller's speech.
-        text = self.text if final else self.text[: max(1, min(len(self.text) - 1, int(duration_s * 4)))]
+        text = (
+            self.text
+            if final
+            else self.text[: max(1, min(len(self.text) - 1, int(duration_s * 4)))]
+        )
         return Transcript(text, self.confidence, self.name, duration_s, 0.0, is_final=final)
 
     def transcribe(self, audio: Audio) -> Transcript:
@@ -95,8 +103,13 @@ class EnergyTranscriber:
         frames = samples[: len(samples) - len(samples) % FRAME].reshape(-1, FRAME)
         loud = sum(frame_dbfs(f) > self.threshold_dbfs for f in frames)
         text = self.text if loud * FRAME_S >= self.min_speech_s else ""
-        return Transcript(text, self.confidence if text else 0.0, self.name, audio.duration_s,
-                          time.perf_counter() - started)
+        return Transcript(
+            text,
+            self.confidence if text else 0.0,
+            self.name,
+            audio.duration_s,
+            time.perf_counter() - started,
+        )
 
     def stream(self) -> StreamingRecognizer:
         return EnergyStreamingRecognizer(self)

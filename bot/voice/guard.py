@@ -29,11 +29,14 @@ def _plain(text: str) -> str:
 
 
 def collapse_repeats(text: str) -> str:
-    """Cut a phrase repeated back to back down to one copy (谢谢谢谢谢谢谢 -> 谢谢)."""
-    for size in range(12, 0, -1):  # longest first: 谢谢谢谢谢谢 is 谢谢 looped, not 谢
-        times = _MIN_REPEATS_SINGLE if size == 1 else _MIN_REPEATS
-        pattern = re.compile(r"(.{%d})\1{%d,}" % (size, times - 1), re.DOTALL)
-        text = pattern.sub(r"\1", text)
+    """Cut a unit repeated back to back down to one copy (请问问问问问问 -> 请问,
+    好的好的好的 -> 好的). Shortest unit first, so 认认论论论论论 is not read as 论论 twice."""
+    previous = None
+    while previous != text:
+        previous = text
+        for size in range(1, 13):
+            times = _MIN_REPEATS_SINGLE if size == 1 else _MIN_REPEATS
+            text = re.sub(r"(.{%d})\1{%d,}" % (size, times - 1), r"\1", text, flags=re.DOTALL)
     return text
 
 

@@ -71,7 +71,7 @@ def cardinal(number: int | str) -> str:
 
 
 def decimal(text: str) -> str:
-    """"3.5" -> 三点五, "0.05" -> 零点零五, "10.25" -> 十点二五."""
+    """ "3.5" -> 三点五, "0.05" -> 零点零五, "10.25" -> 十点二五."""
     whole, _, frac = text.partition(".")
     spoken = cardinal(whole or "0")
     return spoken + ("点" + digits(frac) if frac else "")

@@ -55,8 +55,11 @@ class VoiceService:
             if callable(load):
                 load()
             self._loaded = True
-            log.info("voice ready: transcriber %s, synthesizer %s", self.transcriber.name,
-                     getattr(self.synthesizer, "name", None))
+            log.info(
+                "voice ready: transcriber %s, synthesizer %s",
+                self.transcriber.name,
+                getattr(self.synthesizer, "name", None),
+            )
 
     async def ensure_ready(self) -> None:
         if not self._loaded:
@@ -69,8 +72,13 @@ class VoiceService:
         if self.active_calls >= self.max_calls:
             raise VoiceBusy(f"all {self.max_calls} voice call slots are busy")
         session = VoiceSession(
-            session_id, self.transcriber.stream(), self.conversation, self.synthesizer,
-            channel=channel, store=self.store, speech_max_chars=self.speech_max_chars,
+            session_id,
+            self.transcriber.stream(),
+            self.conversation,
+            self.synthesizer,
+            channel=channel,
+            store=self.store,
+            speech_max_chars=self.speech_max_chars,
             paced=paced,
         )
         self.active_calls += 1

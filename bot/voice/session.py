@@ -120,7 +120,7 @@ class VoiceSession:
     async def feed(self, pcm: bytes) -> AsyncIterator[VoiceEvent]:
         """Feed 16 kHz mono int16 PCM of any length; yields what it caused."""
         data = self._odd + pcm
-        self._odd = data[len(data) - len(data) % 2:]
+        self._odd = data[len(data) - len(data) % 2 :]
         data = data[: len(data) - len(data) % 2]
         if not data:
             return
@@ -169,8 +169,11 @@ class VoiceSession:
         if active:
             self._speech_bytes += fed
             return
-        if self._speech_bytes and not self._final_in_speech \
-                and self._speech_bytes / 2 / SAMPLE_RATE >= MIN_UNHEARD_SPEECH_S:
+        if (
+            self._speech_bytes
+            and not self._final_in_speech
+            and self._speech_bytes / 2 / SAMPLE_RATE >= MIN_UNHEARD_SPEECH_S
+        ):
             async for event in self._did_not_hear(None):  # speech that gave no transcript
                 yield event
         self._speech_bytes = 0
@@ -179,7 +182,8 @@ class VoiceSession:
     # -- turns ----------------------------------------------------------------------------
 
     async def _final(self, result: Transcript) -> AsyncIterator[VoiceEvent]:
-        text = result.text.strip()
+        # U+FFFD: a decoder cut inside a multi-byte character; never worth saying back.
+        text = result.text.replace("\ufffd", "").strip()
         yield FinalEvent(text, result.confidence, result.engine)
         if is_meaningless(text):
             async for event in self._did_not_hear(result):
@@ -189,7 +193,9 @@ class VoiceSession:
         async for event in self.say(text, asr_confidence=result.confidence):
             yield event
 
-    async def say(self, text: str, asr_confidence: float | None = None) -> AsyncIterator[VoiceEvent]:
+    async def say(
+        self, text: str, asr_confidence: float | None = None
+    ) -> AsyncIterator[VoiceEvent]:
         """One citizen turn: a final transcript, or text the channel sends (a button)."""
         self.turns += 1
         try:
@@ -204,8 +210,12 @@ class VoiceSession:
             return
         messages = tuple(m.to_dict() for m in reply.messages)
         async for event in self._speak(
-            [m["text"] for m in messages], reply.decision, messages=messages,
-            faq_id=reply.faq_id, outcome=reply.outcome, degraded=reply.degraded,
+            [m["text"] for m in messages],
+            reply.decision,
+            messages=messages,
+            faq_id=reply.faq_id,
+            outcome=reply.outcome,
+            degraded=reply.degraded,
             latency_ms=reply.latency_ms,
         ):
             yield event
@@ -217,8 +227,12 @@ class VoiceSession:
     async def _did_not_hear(self, result: Transcript | None) -> AsyncIterator[VoiceEvent]:
         self._unheard += 1
         text = DID_NOT_HEAR if self._unheard == 1 else DID_NOT_HEAR_AGAIN
-        log.info("no intelligible speech in session %s (%d in a row): %r", self.session_id,
-                 self._unheard, result.text if result else "")
+        log.info(
+            "no intelligible speech in session %s (%d in a row): %r",
+            self.session_id,
+            self._unheard,
+            result.text if result else "",
+        )
         await self._record_unheard(result, text)
         async for event in self._speak([text], "no_speech"):
             yield event
@@ -226,9 +240,16 @@ class VoiceSession:
     async def _record_unheard(self, result: Transcript | None, reply: str) -> None:
         if self.store is None:
             return
-        turn = Turn(self.session_id, self.channel, result.text if result else "",
-                    datetime.now(UTC), intent="no_speech", decision="reply", reply=reply,
-                    asr_confidence=result.confidence if result else None)
+        turn = Turn(
+            self.session_id,
+            self.channel,
+            result.text if result else "",
+            datetime.now(UTC),
+            intent="no_speech",
+            decision="reply",
+            reply=reply,
+            asr_confidence=result.confidence if result else None,
+        )
         try:
             await asyncio.to_thread(self.store.record_turn, turn)
         except Exception:  # the caller still hears the reply
@@ -241,8 +262,9 @@ class VoiceSession:
         speech = prepare_reply(texts, max_chars)
         messages = reply.pop("messages", tuple({"text": t, "buttons": []} for t in texts))
         buttons = tuple(b for m in messages for b in m.get("buttons", ()))
-        yield ReplyEvent(speech.spoken, speech.full_text, decision, buttons, messages,
-                         speech.follow_up, **reply)
+        yield ReplyEvent(
+            speech.spoken, speech.full_text, decision, buttons, messages, speech.follow_up, **reply
+        )
         if self.synthesizer is None or not speech.spoken:
             return
         started = time.perf_counter()

@@ -26,21 +26,28 @@ SMS_NOTE = "详细内容已通过短信发送给您。"
 DEFAULT_MAX_CHARS = 80
 
 # Full-width digits, Latin letters and a few signs -> ASCII; Chinese punctuation stays.
-_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F) if chr(code) not in "，：；！？（）"}
-_URL = re.compile(r"(?:https?://|www\.)[^\s，。；！？、）)】\u4e00-\u9fff]+"
-                  r"|[A-Za-z0-9.-]+\.(?:gov\.cn|com\.cn|org\.cn|cn|com|net|org)(?:/[^\s，。；！？\u4e00-\u9fff]*)?")
+_WIDTH = {
+    code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F) if chr(code) not in "，：；！？（）"
+}
+_URL = re.compile(
+    r"(?:https?://|www\.)[^\s，。；！？、）)】\u4e00-\u9fff]+"
+    r"|[A-Za-z0-9.-]+\.(?:gov\.cn|com\.cn|org\.cn|cn|com|net|org)(?:/[^\s，。；！？\u4e00-\u9fff]*)?"
+)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _ASIDE = re.compile(r"（[^（）]*）|\([^()]*\)|【[^【】]*】|\[[^\[\]]*\]")
 _CIRCLED = {chr(0x2460 + i): i + 1 for i in range(20)}  # ①..⑳
-_LIST_MARK = re.compile(r"(^|[\n：:；;。！？])[ \t]*(?:[（(](\d{1,2})[）)]|(\d{1,2})[.、．)）](?!\d))[ \t]*",
-                        re.M)
+_LIST_MARK = re.compile(
+    r"(^|[\n：:；;。！？])[ \t]*(?:[（(](\d{1,2})[）)]|(\d{1,2})[.、．)）](?!\d))[ \t]*", re.M
+)
 _QUOTES = re.compile(r"[“”‘’\"'「」『』《》〈〉*#`>|_^]")
 _BULLET = re.compile(r"^[ \t]*[-•·●◆■▪]+[ \t]*", re.M)
 _SENTENCE_END = "。！？!?"
 _CLAUSE_END = "，；：、,;:"
 
 # After a number these make it an amount or a count (read as a cardinal even when long).
-_COUNT_WORDS = set("元万亿千百个人天年月日号岁次周倍户套辆家名位项条件张份页克斤米分秒时点级寸层楼栋室台笔本种类所")
+_COUNT_WORDS = set(
+    "元万亿千百个人天年月日号岁次周倍户套辆家名位项条件张份页克斤米分秒时点级寸层楼栋室台笔本种类所"
+)
 _COUNT_WORDS |= {"%", "至", "到", "多", "余", "以", "左", "平", "公", "毫", "厘", "小", "度"}
 # Measure words before which 2 is 两 (两个工作日, 两年), not 二 (二月, 二号).
 _LIANG_BEFORE = set("个位年天次件张名份周人种套项条本家辆户岁倍")
@@ -55,16 +62,22 @@ _UNITS = [
     (re.compile(r"(?<=\d)\s*(?:℃|°C)"), "摄氏度"),
     (re.compile(r"(?<=\d)\s*[Gg]\b"), "G"),
 ]
-_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[年/.-]\s*(\d{1,2})\s*[月/.-]\s*(\d{1,2})\s*[日号]?(?!\d)")
+_DATE = re.compile(
+    r"(?<!\d)((?:19|20)\d{2})\s*[年/.-]\s*(\d{1,2})\s*[月/.-]\s*(\d{1,2})\s*[日号]?(?!\d)"
+)
 _YEAR = re.compile(r"(?<!\d)(\d{4})(?=\s*年)")
 _TIME = re.compile(r"(?<![\d.])([01]?\d|2[0-4])\s*[:：]\s*([0-5]\d)(?!\d)")
 _MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)")
 _LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})[\s-](\d{7,8})(?!\d)|(?<!\d)(0\d{2,3})(\d{8})(?!\d)")
 _SERVICE = re.compile(r"(?<!\d)([48]00)[\s-]?(\d{3})[\s-]?(\d{4})(?!\d)")
 _HOTLINE = re.compile(r"(?<!\d)(12\d{3}|9\d{4})(?![\d.])")  # 12345, 12333, 95588: names of lines
-_EMERGENCY = re.compile(r"(拨打|致电|报警|电话|热线|急救|火警|打)([:：]?\s*)(1[12]\d)(?!\d)"
-                        r"|(?<!\d)(110|119|120|122)(?=报警|急救|火警|电话|热线)")
-_CODE = re.compile(r"(?<=[A-Za-z])\s?(\d{3,})(?:-(\d{2,4}))?")  # GB 17761, G1501: codes, read digit by digit
+_EMERGENCY = re.compile(
+    r"(拨打|致电|报警|电话|热线|急救|火警|打)([:：]?\s*)(1[12]\d)(?!\d)"
+    r"|(?<!\d)(110|119|120|122)(?=报警|急救|火警|电话|热线)"
+)
+_CODE = re.compile(
+    r"(?<=[A-Za-z])\s?(\d{3,})(?:-(\d{2,4}))?"
+)  # GB 17761, G1501: codes, read digit by digit
 _MONEY = re.compile(r"[¥￥]\s*(\d+(?:\.\d+)?)")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 _RANGE = re.compile(r"(?<=[\d%])\s*[-~～—–－]+\s*(?=\d)")
@@ -107,8 +120,7 @@ def clean(text: str) -> tuple[str, bool]:
     text = _QUOTES.sub("", text)
     lines = [line.strip(" \t\u3000，,、") for line in text.splitlines()]
     text = "".join(
-        line + ("" if line[-1] in _SENTENCE_END + _CLAUSE_END else "。")
-        for line in lines if line
+        line + ("" if line[-1] in _SENTENCE_END + _CLAUSE_END else "。") for line in lines if line
     )
     return _tidy(text), replaced
 
@@ -150,7 +162,7 @@ def _time(m: re.Match[str]) -> str:
 
 def _integer(m: re.Match[str]) -> str:
     token = m.group(0)
-    after = m.string[m.end(): m.end() + 1]
+    after = m.string[m.end() : m.end() + 1]
     counted = after in _COUNT_WORDS
     if token == "2" and after in _LIANG_BEFORE:
         return "两"
@@ -213,8 +225,14 @@ def _cut(sentence: str, max_chars: int) -> str:
     if boundary >= max_chars // 3:
         return head[:boundary] + "。"
     end = max_chars
-    while end > 1 and sentence[end - 1].isascii() and sentence[end - 1].isalnum() \
-            and end < len(sentence) and sentence[end].isascii() and sentence[end].isalnum():
+    while (
+        end > 1
+        and sentence[end - 1].isascii()
+        and sentence[end - 1].isalnum()
+        and end < len(sentence)
+        and sentence[end].isascii()
+        and sentence[end].isalnum()
+    ):
         end -= 1
     return sentence[:end] + "。"
 
@@ -263,4 +281,6 @@ def prepare_reply(
             spoken += note
         follow_up = follow_up or left_out
         parts.append(spoken)
-    return SpeechText("".join(parts), "\n".join(m.strip() for m in messages if m.strip()), follow_up)
+    return SpeechText(
+        "".join(parts), "\n".join(m.strip() for m in messages if m.strip()), follow_up
+    )

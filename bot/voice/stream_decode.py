@@ -42,22 +42,25 @@ def _frames_pcm(frames: list[Any]) -> bytes:
 class PcmStream:
     def __init__(self, sample_rate: int) -> None:
         if sample_rate not in PCM_RATES:
-            raise InputError(f"sample_rate {sample_rate!r} is not supported; use one of "
-                             f"{', '.join(map(str, PCM_RATES))}")
+            raise InputError(
+                f"sample_rate {sample_rate!r} is not supported; use one of "
+                f"{', '.join(map(str, PCM_RATES))}"
+            )
         self.sample_rate = sample_rate
         self._odd = b""
         self._resampler = _resampler() if sample_rate != SAMPLE_RATE else None
 
     def feed(self, data: bytes) -> bytes:
         data = self._odd + data
-        self._odd = data[len(data) - len(data) % 2:]
+        self._odd = data[len(data) - len(data) % 2 :]
         data = data[: len(data) - len(data) % 2]
         if self._resampler is None or not data:
             return data
         import av
 
         frame = av.AudioFrame.from_ndarray(
-            np.frombuffer(data, dtype="<i2").reshape(1, -1), format="s16", layout="mono")
+            np.frombuffer(data, dtype="<i2").reshape(1, -1), format="s16", layout="mono"
+        )
         frame.sample_rate = self.sample_rate
         return _frames_pcm(self._resampler.resample(frame))
 
@@ -147,9 +150,11 @@ class OpusStream:
                 break
         pcm = b"".join(parts)
         if self._error is not None and not pcm:
-            raise InputError(f"the Opus stream cannot be decoded ({self._error}); send one "
-                             "WebM or Ogg stream from its first byte (e.g. MediaRecorder "
-                             "with mimeType audio/webm;codecs=opus)") from self._error
+            raise InputError(
+                f"the Opus stream cannot be decoded ({self._error}); send one "
+                "WebM or Ogg stream from its first byte (e.g. MediaRecorder "
+                "with mimeType audio/webm;codecs=opus)"
+            ) from self._error
         return pcm
 
     def feed(self, data: bytes) -> bytes:
@@ -170,7 +175,9 @@ class OpusStream:
         self._pipe.close_writer()
 
 
-def open_stream(encoding: str, sample_rate: int, container: str | None = None) -> PcmStream | OpusStream:
+def open_stream(
+    encoding: str, sample_rate: int, container: str | None = None
+) -> PcmStream | OpusStream:
     """The decoder for a call's declared encoding: "pcm16" or "opus"."""
     if encoding == "pcm16":
         return PcmStream(sample_rate)

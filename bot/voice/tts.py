@@ -37,7 +37,9 @@ def _pypinyin() -> Any:
     try:
         import pypinyin
     except ImportError as err:  # pragma: no cover - pinned in requirements/app.txt
-        raise TtsError("pypinyin is not installed: `.venv/bin/pip install pypinyin==0.55.0`") from err
+        raise TtsError(
+            "pypinyin is not installed: `.venv/bin/pip install pypinyin==0.55.0`"
+        ) from err
     return pypinyin
 
 
@@ -46,8 +48,11 @@ def to_pinyin(text: str) -> str:
     "您好，请说。" -> "nin2 hao3 , qing3 shuo1 ." Capital letters stay (espeak spells them)."""
     pypinyin = _pypinyin()
     tokens = pypinyin.lazy_pinyin(
-        speakable(text), style=pypinyin.Style.TONE3, neutral_tone_with_five=True,
-        tone_sandhi=True, errors=lambda chunk: list(chunk),
+        speakable(text),
+        style=pypinyin.Style.TONE3,
+        neutral_tone_with_five=True,
+        tone_sandhi=True,
+        errors=lambda chunk: list(chunk),
     )
     out: list[str] = []
     for token in tokens:
@@ -73,20 +78,21 @@ def parse_wav(data: bytes) -> tuple[bytes, int, int]:
         raise TtsError(f"espeak-ng did not return WAV audio (first bytes {data[:12]!r})")
     pos, rate, channels, bits = 12, 0, 0, 0
     while pos + 8 <= len(data):
-        chunk, size = data[pos:pos + 4], int.from_bytes(data[pos + 4:pos + 8], "little")
+        chunk, size = data[pos : pos + 4], int.from_bytes(data[pos + 4 : pos + 8], "little")
         body = pos + 8
         if chunk == b"fmt ":
-            fmt = int.from_bytes(data[body:body + 2], "little")
-            channels = int.from_bytes(data[body + 2:body + 4], "little")
-            rate = int.from_bytes(data[body + 4:body + 8], "little")
-            bits = int.from_bytes(data[body + 14:body + 16], "little")
+            fmt = int.from_bytes(data[body : body + 2], "little")
+            channels = int.from_bytes(data[body + 2 : body + 4], "little")
+            rate = int.from_bytes(data[body + 4 : body + 8], "little")
+            bits = int.from_bytes(data[body + 14 : body + 16], "little")
             if fmt != 1 or bits != 16:
-                raise TtsError(f"espeak-ng WAV is format {fmt} with {bits}-bit samples; "
-                               "expected 16-bit PCM")
+                raise TtsError(
+                    f"espeak-ng WAV is format {fmt} with {bits}-bit samples; expected 16-bit PCM"
+                )
         elif chunk == b"data":
             if not rate or not channels:
                 raise TtsError("espeak-ng WAV has its data before its format chunk")
-            pcm = data[body:body + min(size, len(data) - body)]
+            pcm = data[body : body + min(size, len(data) - body)]
             return pcm[: len(pcm) - len(pcm) % (2 * channels)], rate, channels
         pos = body + size + (size & 1)
     raise TtsError("espeak-ng WAV has no data chunk")
@@ -120,19 +126,28 @@ class EspeakSynthesizer:
     def _binary(self) -> str:
         path = shutil.which(self.executable)
         if path is None:
-            raise TtsError(f"{self.executable} not found: install it with "
-                           "`apt-get install -y espeak-ng` (make install does)")
+            raise TtsError(
+                f"{self.executable} not found: install it with "
+                "`apt-get install -y espeak-ng` (make install does)"
+            )
         return path
 
     def load(self) -> None:
-        """Check once, at start, that the program and the voice are there, and load
-        pypinyin's dictionaries (about 1.5 s) before the first caller needs them."""
-        result = subprocess.run([self._binary(), "--voices=cmn"], capture_output=True,
-                                timeout=self.timeout_s, check=False)
+        """Check once, at start, that the program and the voice are there, and warm up
+        (pypinyin's dictionaries, the resampler's imports: seconds on a busy machine)
+        before the first caller waits for them."""
+        result = subprocess.run(
+            [self._binary(), "--voices=cmn"],
+            capture_output=True,
+            timeout=self.timeout_s,
+            check=False,
+        )
         if self.voice.encode() not in result.stdout:
-            raise TtsError(f"espeak-ng has no voice {self.voice!r}; its Mandarin voices: "
-                           f"{result.stdout.decode(errors='replace').strip()[:300]}")
-        to_pinyin("您好")
+            raise TtsError(
+                f"espeak-ng has no voice {self.voice!r}; its Mandarin voices: "
+                f"{result.stdout.decode(errors='replace').strip()[:300]}"
+            )
+        self._run(to_pinyin("您好"))
 
     def synthesize(self, text: str) -> Audio:
         """Text (written or already speakable) -> 16 kHz mono PCM; empty text -> no samples."""
@@ -152,18 +167,35 @@ class EspeakSynthesizer:
     def _run(self, pinyin: str) -> Audio:
         from bot.voice.audio import downmix_pcm, resample_pcm
 
-        argv = [self._binary(), "-v", self.voice, "-s", str(self.speed_wpm),
-                "-p", str(self.pitch), "--stdout"]
+        argv = [
+            self._binary(),
+            "-v",
+            self.voice,
+            "-s",
+            str(self.speed_wpm),
+            "-p",
+            str(self.pitch),
+            "--stdout",
+        ]
         try:
             # Text on stdin: no argv length limit, and a text starting with "-" is no option.
-            result = subprocess.run(argv, input=pinyin.encode("utf-8"), capture_output=True,
-                                    timeout=self.timeout_s, check=False)
+            result = subprocess.run(
+                argv,
+                input=pinyin.encode("utf-8"),
+                capture_output=True,
+                timeout=self.timeout_s,
+                check=False,
+            )
         except subprocess.TimeoutExpired as err:
-            raise TtsError(f"espeak-ng took over {self.timeout_s:.0f} s for "
-                           f"{len(pinyin)} characters of pinyin; shorten the text") from err
+            raise TtsError(
+                f"espeak-ng took over {self.timeout_s:.0f} s for "
+                f"{len(pinyin)} characters of pinyin; shorten the text"
+            ) from err
         if result.returncode != 0:
-            raise TtsError(f"espeak-ng failed (exit {result.returncode}): "
-                           f"{result.stderr.decode(errors='replace').strip()[:300]}")
+            raise TtsError(
+                f"espeak-ng failed (exit {result.returncode}): "
+                f"{result.stderr.decode(errors='replace').strip()[:300]}"
+            )
         pcm, rate, channels = parse_wav(result.stdout)
         mono = downmix_pcm(pcm, channels)
         return Audio(resample_pcm(mono, rate, SAMPLE_RATE))

@@ -27,8 +27,11 @@ def mount_static(app: FastAPI) -> None:
 
 def page(name: str) -> FileResponse:
     # no-cache: a deployer who updates the bot must not have citizens run yesterday's script
-    return FileResponse(STATIC_DIR / name, media_type="text/html; charset=utf-8",
-                        headers={"Cache-Control": "no-cache"})
+    return FileResponse(
+        STATIC_DIR / name,
+        media_type="text/html; charset=utf-8",
+        headers={"Cache-Control": "no-cache"},
+    )
 
 
 def pages_router() -> APIRouter:

@@ -223,7 +223,10 @@
     setStatus("正在打开麦克风……", "starting");
     try {
       mic = await navigator.mediaDevices.getUserMedia({
-        audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true, autoGainControl: true },
+        // Echo cancellation stays on (the reply plays from the same device, and barge-in
+        // must hear the caller, not the bot); noise suppression and gain control are off:
+        // they clip and gate speech in ways that hurt recognition more than noise does.
+        audio: { channelCount: 1, echoCancellation: true, noiseSuppression: false, autoGainControl: false },
       });
     } catch (err) {
       setStatus("无法使用麦克风：" + (err.name === "NotAllowedError" ? "请允许本页使用麦克风" : err.name), "error");
@@ -249,14 +252,24 @@
     nodes = [];
     if (mic) mic.getTracks().forEach((t) => t.stop());
     mic = null;
+    els.call.disabled = false;
     els.call.textContent = "开始通话";
     els.call.classList.remove("in-call");
     els.level.style.width = "0";
   }
 
   function endCall() {
-    if (ws && ws.readyState === WebSocket.OPEN) send({ type: "stop" });
-    else cleanup();
+    if (!ws || ws.readyState !== WebSocket.OPEN) {
+      cleanup();
+      return;
+    }
+    // Stop listening at once; the server still answers what it already heard, then closes.
+    if (mic) mic.getTracks().forEach((t) => t.stop());
+    stopPlayback();
+    els.call.disabled = true;
+    els.human.disabled = true;
+    setStatus("正在结束通话……", "ending");
+    send({ type: "stop" });
   }
 
   els.call.addEventListener("click", () => (started || (ws && ws.readyState === WebSocket.OPEN) ? endCall() : startCall()));

@@ -24,7 +24,13 @@ from bot.store.sql import SqlStore
 from bot.voice.base import SAMPLE_RATE, Audio, Transcript
 from bot.voice.fake import EnergyTranscriber
 from bot.voice.service import VoiceService
-from tests.unit.gateway.gateway_fakes import FakeEngine, FakeRasa, faq_payload, free_port, rest_items
+from tests.unit.gateway.gateway_fakes import (
+    FakeEngine,
+    FakeRasa,
+    faq_payload,
+    free_port,
+    rest_items,
+)
 
 QUESTION = "身份证丢了怎么补办"
 ANSWER = "携带户口簿到户籍所在地派出所申请补领。"
@@ -54,7 +60,7 @@ def utterance(rate: int = SAMPLE_RATE, freq: float = 220.0) -> bytes:
 
 def chunks(pcm: bytes, rate: int = SAMPLE_RATE, ms: int = 100) -> list[bytes]:
     size = rate * 2 * ms // 1000
-    return [pcm[i:i + size] for i in range(0, len(pcm), size)]
+    return [pcm[i : i + size] for i in range(0, len(pcm), size)]
 
 
 @pytest.fixture
@@ -66,15 +72,17 @@ def store(tmp_path: Path) -> Iterator[SqlStore]:
 @pytest.fixture
 def rasa() -> FakeRasa:
     r = FakeRasa()
-    r.replies[QUESTION] = rest_items(ANSWER, HELPED, buttons=FEEDBACK,
-                                     custom=faq_payload("answer", "SFZ001", [("SFZ001", 0.93)]))
+    r.replies[QUESTION] = rest_items(
+        ANSWER, HELPED, buttons=FEEDBACK, custom=faq_payload("answer", "SFZ001", [("SFZ001", 0.93)])
+    )
     return r
 
 
 def make_app(store: SqlStore, rasa: FakeRasa, transcriber: Any = None, **kw: Any) -> FastAPI:
     conversation = ConversationService(rasa, FakeEngine(), store, 2000)
-    service = VoiceService(conversation, transcriber or EnergyTranscriber(QUESTION), FakeSynth(),
-                           store, **kw)
+    service = VoiceService(
+        conversation, transcriber or EnergyTranscriber(QUESTION), FakeSynth(), store, **kw
+    )
     app = FastAPI()
     app.include_router(voice_router(service))
     return app
@@ -113,11 +121,18 @@ def speak(ws: Any, rate: int = SAMPLE_RATE) -> None:
 
 def test_start_is_acknowledged(client: TestClient) -> None:
     with client.websocket_connect("/ws/voice") as ws:
-        assert start(ws) == {"type": "started", "session_id": "ws-1", "sample_rate": 16000,
-                             "encoding": "pcm16", "engine": "fake"}
+        assert start(ws) == {
+            "type": "started",
+            "session_id": "ws-1",
+            "sample_rate": 16000,
+            "encoding": "pcm16",
+            "engine": "fake",
+        }
 
 
-def test_a_spoken_question_gets_transcripts_reply_and_audio(client: TestClient, store: SqlStore) -> None:
+def test_a_spoken_question_gets_transcripts_reply_and_audio(
+    client: TestClient, store: SqlStore
+) -> None:
     with client.websocket_connect("/ws/voice") as ws:
         start(ws)
         speak(ws)
@@ -260,7 +275,9 @@ def test_opus_in_webm_is_decoded(client: TestClient) -> None:
         stream.layout = "mono"
         pcm = np.frombuffer(utterance(48000), dtype="<i2")
         for i in range(0, len(pcm), 960):
-            frame = av.AudioFrame.from_ndarray(pcm[i:i + 960].reshape(1, -1), format="s16", layout="mono")
+            frame = av.AudioFrame.from_ndarray(
+                pcm[i : i + 960].reshape(1, -1), format="s16", layout="mono"
+            )
             frame.sample_rate = 48000
             for packet in stream.encode(frame):
                 out.mux(packet)
@@ -270,9 +287,11 @@ def test_opus_in_webm_is_decoded(client: TestClient) -> None:
     with client.websocket_connect("/ws/voice") as ws:
         start(ws, encoding="opus", container="webm")
         for i in range(0, len(data), 2000):
-            ws.send_bytes(data[i:i + 2000])
+            ws.send_bytes(data[i : i + 2000])
         ws.send_text(json.dumps({"type": "stop"}))
-        assert any(m["type"] == "final" and m["text"] == QUESTION for m in receive_until(ws, "stopped"))
+        assert any(
+            m["type"] == "final" and m["text"] == QUESTION for m in receive_until(ws, "stopped")
+        )
 
 
 def test_too_many_errors_close_the_connection(client: TestClient) -> None:
@@ -303,8 +322,10 @@ class BrokenTranscriber(EnergyTranscriber):
 
 
 def test_a_transcriber_that_cannot_load_closes_with_1011(store: SqlStore, rasa: FakeRasa) -> None:
-    with TestClient(make_app(store, rasa, BrokenTranscriber())) as c, \
-            c.websocket_connect("/ws/voice") as ws:
+    with (
+        TestClient(make_app(store, rasa, BrokenTranscriber())) as c,
+        c.websocket_connect("/ws/voice") as ws,
+    ):
         assert start(ws)["code"] == "asr_unavailable"
         with pytest.raises(WebSocketDisconnect) as closed:
             ws.receive_json()
@@ -331,7 +352,9 @@ class ToneRecognizer:
             signal = np.concatenate(self.samples)
             self.samples = []
             freq = np.argmax(np.abs(np.fft.rfft(signal))) * SAMPLE_RATE / len(signal)
-            return [Transcript(f"音调{round(freq / 100)}", 0.9, "tone", len(signal) / SAMPLE_RATE, 0.0)]
+            return [
+                Transcript(f"音调{round(freq / 100)}", 0.9, "tone", len(signal) / SAMPLE_RATE, 0.0)
+            ]
         return []
 
     def finish(self) -> Transcript | None:
@@ -363,7 +386,9 @@ def test_three_concurrent_callers_each_have_their_own_recognizer(
 
     async def caller(n: int, freq: float) -> list[str]:
         async with websockets.connect(f"ws://127.0.0.1:{port}/ws/voice") as ws:
-            await ws.send(json.dumps({"type": "start", "session_id": f"c-{n}", "reply_audio": "none"}))
+            await ws.send(
+                json.dumps({"type": "start", "session_id": f"c-{n}", "reply_audio": "none"})
+            )
             pcm = (silence(0.2) + tone(0.8, freq=freq) + silence(0.7)) * 2
             for chunk in chunks(pcm, ms=40):
                 await ws.send(chunk)
@@ -386,4 +411,8 @@ def test_three_concurrent_callers_each_have_their_own_recognizer(
         thread.join(timeout=10)
     assert results == [["音调3", "音调3"], ["音调5", "音调5"], ["音调8", "音调8"]]
     assert transcriber.loaded == 1  # the model is shared: loaded once for all calls
-    assert {t.session_id for n in (1, 2, 3) for t in store.get_turns(f"c-{n}")} == {"c-1", "c-2", "c-3"}
+    assert {t.session_id for n in (1, 2, 3) for t in store.get_turns(f"c-{n}")} == {
+        "c-1",
+        "c-2",
+        "c-3",
+    }

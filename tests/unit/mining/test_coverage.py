@@ -49,7 +49,8 @@ def test_status_by_score(score: float, status: str) -> None:
 
 def test_nearest_entry_of_a_question(service: FaqService) -> None:
     found = nearest(service, "社保卡丢了怎么补办", thresholds_of(service))
-    assert (found.status, found.faq_id, found.question) == ("covered", "SB001", "社保卡丢了怎么补办")
+    assert (found.status, found.faq_id) == ("covered", "SB001")
+    assert found.question == "社保卡丢了怎么补办"
     assert found.score == pytest.approx(1.0, abs=1e-3)
 
 

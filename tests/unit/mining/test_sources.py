@@ -26,7 +26,8 @@ def test_columns_are_found_by_their_usual_names(tickets_csv: Path) -> None:
 
 
 def test_rows_keep_their_spreadsheet_row_numbers(tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "t.csv", "问题,时间\n社保卡怎么补办,2024-01-02\n\n公积金提取,2024-01-03\n")
+    text = "问题,时间\n社保卡怎么补办,2024-01-02\n\n公积金提取,2024-01-03\n"
+    path = write_csv(tmp_path / "t.csv", text)
     rows, _ = read_file_rows(path)
     assert [(r.row, r.text) for r in rows] == [(2, "社保卡怎么补办"), (4, "公积金提取")]
     assert rows[0].source == str(path.resolve())
@@ -90,7 +91,8 @@ def test_xlsx_files_are_read(tmp_path: Path) -> None:
     path = tmp_path / "t.xlsx"
     write_table(path, ["留言主题", "留言时间", "点赞数"], [["社保卡", "2019/2/28 11:25:05", "3"]])
     rows, summary = read_file_rows(path)
-    assert (rows[0].text, rows[0].time, rows[0].votes) == ("社保卡", datetime(2019, 2, 28, 11, 25, 5), 3)
+    assert (rows[0].text, rows[0].votes) == ("社保卡", 3)
+    assert rows[0].time == datetime(2019, 2, 28, 11, 25, 5)
     assert summary.text_column == "留言主题"
 
 

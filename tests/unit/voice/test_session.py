@@ -71,12 +71,19 @@ class FakeConversation:
         self.fail = fail
         self.calls: list[tuple[str, str, Channel, float | None]] = []
 
-    async def handle(self, session_id: str, text: str, channel: Channel = Channel.CHAT,
-                     asr_confidence: float | None = None) -> ChatReply:
+    async def handle(
+        self,
+        session_id: str,
+        text: str,
+        channel: Channel = Channel.CHAT,
+        asr_confidence: float | None = None,
+    ) -> ChatReply:
         self.calls.append((session_id, text, channel, asr_confidence))
         if self.fail:
             raise RuntimeError("engine exploded")
-        return self.replies.get(text) or ChatReply(session_id, (BotMessage(ANSWER),), "answer", "SFZ001")
+        return self.replies.get(text) or ChatReply(
+            session_id, (BotMessage(ANSWER),), "answer", "SFZ001"
+        )
 
 
 class FakeSynth:
@@ -112,9 +119,16 @@ def kinds(events: list[VoiceEvent]) -> list[str]:
     return [type(e).__name__ for e in events]
 
 
-def session(recognizer: Any, conversation: Any = None, synth: Any = None, **kw: Any) -> VoiceSession:
-    return VoiceSession("call-1", recognizer, conversation or FakeConversation(),
-                        FakeSynth() if synth is None else synth, **kw)
+def session(
+    recognizer: Any, conversation: Any = None, synth: Any = None, **kw: Any
+) -> VoiceSession:
+    return VoiceSession(
+        "call-1",
+        recognizer,
+        conversation or FakeConversation(),
+        FakeSynth() if synth is None else synth,
+        **kw,
+    )
 
 
 def test_a_final_transcript_is_a_turn_with_a_spoken_reply() -> None:
@@ -126,15 +140,25 @@ def test_a_final_transcript_is_a_turn_with_a_spoken_reply() -> None:
     assert conversation.calls == [("call-1", QUESTION, Channel.VOICE, 0.83)]
     reply = events[1]
     assert isinstance(reply, ReplyEvent)
-    assert (reply.text, reply.full_text, reply.decision, reply.faq_id) == (ANSWER, ANSWER, "answer", "SFZ001")
+    assert (reply.text, reply.full_text, reply.decision, reply.faq_id) == (
+        ANSWER,
+        ANSWER,
+        "answer",
+        "SFZ001",
+    )
     audio = events[2]
-    assert isinstance(audio, AudioEvent) and audio.audio.duration_s == pytest.approx(0.1 * len(ANSWER))
+    assert isinstance(audio, AudioEvent) and audio.audio.duration_s == pytest.approx(
+        0.1 * len(ANSWER)
+    )
 
 
 def test_the_channel_is_passed_through() -> None:
     conversation = FakeConversation()
-    collect(session(ScriptedRecognizer((False, [final(QUESTION)])), conversation,
-                    channel=Channel.PHONE).feed(CHUNK))
+    collect(
+        session(
+            ScriptedRecognizer((False, [final(QUESTION)])), conversation, channel=Channel.PHONE
+        ).feed(CHUNK)
+    )
     assert conversation.calls[0][2] is Channel.PHONE
 
 
@@ -160,7 +184,9 @@ def test_speaking_over_the_reply_stops_playback() -> None:
 
 def test_a_partial_over_the_reply_stops_playback_without_a_speech_flag() -> None:
     clock = Clock()
-    s = _playing(clock, ScriptedRecognizer((False, [final(QUESTION)]), (False, [partial("等一下")])))
+    s = _playing(
+        clock, ScriptedRecognizer((False, [final(QUESTION)]), (False, [partial("等一下")]))
+    )
     assert collect(s.feed(CHUNK)) == [StopPlaybackEvent(), PartialEvent("等一下")]
 
 
@@ -188,7 +214,9 @@ def test_paced_channel_takes_audio_and_barge_in_drops_the_rest() -> None:
 
 def test_an_empty_final_is_a_did_not_hear_turn() -> None:
     conversation, synth = FakeConversation(), FakeSynth()
-    events = collect(session(ScriptedRecognizer((False, [final("  ")])), conversation, synth).feed(CHUNK))
+    events = collect(
+        session(ScriptedRecognizer((False, [final("  ")])), conversation, synth).feed(CHUNK)
+    )
     assert kinds(events) == ["FinalEvent", "ReplyEvent", "AudioEvent"]
     reply = events[1]
     assert isinstance(reply, ReplyEvent)
@@ -223,7 +251,9 @@ def collect_all(s: VoiceSession, chunks: int) -> list[VoiceEvent]:
 
 
 def test_a_failing_recognizer_reports_once_per_streak_and_recovers() -> None:
-    rec = ScriptedRecognizer(RuntimeError("decoder"), RuntimeError("decoder"), (False, [final(QUESTION)]))
+    rec = ScriptedRecognizer(
+        RuntimeError("decoder"), RuntimeError("decoder"), (False, [final(QUESTION)])
+    )
     s = session(rec)
     first, second, third = collect(s.feed(CHUNK)), collect(s.feed(CHUNK)), collect(s.feed(CHUNK))
     assert kinds(first) == ["ErrorEvent"] and isinstance(first[0], ErrorEvent)
@@ -233,26 +263,45 @@ def test_a_failing_recognizer_reports_once_per_streak_and_recovers() -> None:
 
 
 def test_a_failing_dialog_gives_an_error_and_a_spoken_apology() -> None:
-    events = collect(session(ScriptedRecognizer((False, [final(QUESTION)])),
-                             FakeConversation(fail=True)).feed(CHUNK))
+    events = collect(
+        session(ScriptedRecognizer((False, [final(QUESTION)])), FakeConversation(fail=True)).feed(
+            CHUNK
+        )
+    )
     assert kinds(events) == ["FinalEvent", "ErrorEvent", "ReplyEvent", "AudioEvent"]
     assert isinstance(events[1], ErrorEvent) and events[1].code == "dialog_failed"
     assert isinstance(events[2], ReplyEvent) and "转人工" in events[2].text
 
 
 def test_a_failing_synthesizer_still_gives_the_reply_text() -> None:
-    events = collect(session(ScriptedRecognizer((False, [final(QUESTION)])),
-                             synth=FakeSynth(fail=True)).feed(CHUNK))
+    events = collect(
+        session(ScriptedRecognizer((False, [final(QUESTION)])), synth=FakeSynth(fail=True)).feed(
+            CHUNK
+        )
+    )
     assert kinds(events) == ["FinalEvent", "ReplyEvent", "ErrorEvent"]
     assert isinstance(events[2], ErrorEvent) and events[2].code == "tts_failed"
 
 
 def test_a_long_answer_is_spoken_short_and_kept_whole() -> None:
-    long = "开发商完成项目首次登记后，买房人可申请转移登记领取不动产权证，多数项目由开发商统一收件代办。" * 3
-    reply = ChatReply("call-1", (BotMessage(long), BotMessage("请问这个回答对您有帮助吗？",
-                      ({"title": "有帮助", "payload": "/affirm"},))), "answer", "BDC001")
-    events = collect(session(ScriptedRecognizer((False, [final(QUESTION)])),
-                             FakeConversation({QUESTION: reply})).feed(CHUNK))
+    long = (
+        "开发商完成项目首次登记后，买房人可申请转移登记领取不动产权证，多数项目由开发商统一收件代办。"
+        * 3
+    )
+    reply = ChatReply(
+        "call-1",
+        (
+            BotMessage(long),
+            BotMessage("请问这个回答对您有帮助吗？", ({"title": "有帮助", "payload": "/affirm"},)),
+        ),
+        "answer",
+        "BDC001",
+    )
+    events = collect(
+        session(
+            ScriptedRecognizer((False, [final(QUESTION)])), FakeConversation({QUESTION: reply})
+        ).feed(CHUNK)
+    )
     spoken = events[1]
     assert isinstance(spoken, ReplyEvent)
     assert spoken.text.endswith("代办。" + SMS_NOTE + "请问这个回答对您有帮助吗？")
@@ -262,11 +311,19 @@ def test_a_long_answer_is_spoken_short_and_kept_whole() -> None:
 
 
 def test_choices_are_spoken_in_full() -> None:
-    choices = "您想问的是下面哪一个？\n1. 身份证丢了怎么补办\n2. 身份证到期怎么换\n3. 社保卡丢了怎么补办\n4. 户口本丢了怎么补办"
+    choices = (
+        "您想问的是下面哪一个？\n1. 身份证丢了怎么补办\n2. 身份证到期怎么换\n"
+        "3. 社保卡丢了怎么补办\n4. 户口本丢了怎么补办"
+    )
     reply = ChatReply("call-1", (BotMessage(choices),), "clarify")
-    events = collect(session(ScriptedRecognizer((False, [final(QUESTION)])),
-                             FakeConversation({QUESTION: reply})).feed(CHUNK))
-    assert isinstance(events[1], ReplyEvent) and events[1].text.endswith("第四，户口本丢了怎么补办。")
+    events = collect(
+        session(
+            ScriptedRecognizer((False, [final(QUESTION)])), FakeConversation({QUESTION: reply})
+        ).feed(CHUNK)
+    )
+    assert isinstance(events[1], ReplyEvent) and events[1].text.endswith(
+        "第四，户口本丢了怎么补办。"
+    )
 
 
 def test_odd_length_chunks_reach_the_recognizer_as_whole_samples() -> None:
@@ -302,7 +359,7 @@ def _tone(seconds: float, amplitude: float = 0.3) -> bytes:
 
 
 def _chunks(pcm: bytes, size: int = 640) -> list[bytes]:
-    return [pcm[i:i + size] for i in range(0, len(pcm), size)]
+    return [pcm[i : i + size] for i in range(0, len(pcm), size)]
 
 
 def test_energy_fake_hears_its_text_at_the_end_of_a_burst() -> None:
@@ -331,12 +388,29 @@ def test_real_conversation_records_voice_turns_and_unheard_ones(tmp_path: Path) 
 
     with SqlStore(f"sqlite:///{tmp_path / 'bot.db'}") as store:
         conversation = ConversationService(None, FakeEngine(), store, 2000)
-        s = VoiceSession("call-9", ScriptedRecognizer((False, [final(QUESTION, 0.77)]),
-                                                      (False, [final("")])),
-                         conversation, FakeSynth(), store=store)
+        s = VoiceSession(
+            "call-9",
+            ScriptedRecognizer((False, [final(QUESTION, 0.77)]), (False, [final("")])),
+            conversation,
+            FakeSynth(),
+            store=store,
+        )
         collect(s.feed(CHUNK))
         collect(s.feed(CHUNK))
         asked, unheard = store.get_turns("call-9")
     assert (asked.channel, asked.text, asked.asr_confidence) == (Channel.VOICE, QUESTION, 0.77)
     assert asked.decision == "handover"  # the fake engine hands over what it does not know
-    assert (unheard.intent, unheard.reply, unheard.asr_confidence) == ("no_speech", DID_NOT_HEAR, 0.8)
+    assert (unheard.intent, unheard.reply, unheard.asr_confidence) == (
+        "no_speech",
+        DID_NOT_HEAR,
+        0.8,
+    )
+
+
+def test_a_broken_character_from_the_decoder_is_dropped() -> None:
+    conversation = FakeConversation()
+    events = collect(
+        session(ScriptedRecognizer((False, [final(QUESTION + "\ufffd")])), conversation).feed(CHUNK)
+    )
+    assert events[0] == FinalEvent(QUESTION, 0.8, "scripted")
+    assert conversation.calls[0][1] == QUESTION

@@ -10,9 +10,21 @@ from bot.voice import numbers
 from bot.voice.speech_text import SMS_NOTE, prepare_reply, prepare_speech, speakable
 
 CARDINALS = [
-    (0, "零"), (2, "二"), (10, "十"), (15, "十五"), (20, "二十"), (101, "一百零一"),
-    (110, "一百一十"), (200, "两百"), (1005, "一千零五"), (2000, "两千"), (10010, "一万零一十"),
-    (20000, "两万"), (100000, "十万"), (120000, "十二万"), (10000001, "一千万零一"),
+    (0, "零"),
+    (2, "二"),
+    (10, "十"),
+    (15, "十五"),
+    (20, "二十"),
+    (101, "一百零一"),
+    (110, "一百一十"),
+    (200, "两百"),
+    (1005, "一千零五"),
+    (2000, "两千"),
+    (10010, "一万零一十"),
+    (20000, "两万"),
+    (100000, "十万"),
+    (120000, "十二万"),
+    (10000001, "一千万零一"),
     (200000000, "两亿"),
 ]
 
@@ -84,15 +96,19 @@ def test_full_width_digits_are_read() -> None:
     assert speakable("１５个工作日") == "十五个工作日。"
 
 
-LONG = ("开发商完成项目首次登记后，买房人可申请转移登记领取不动产权证，多数项目由开发商统一收件代办。"
-        "需提供身份证、购房合同、购房发票、契税完税凭证和专项维修资金缴纳凭证，已婚的需提供结婚证。"
-        "受理后一般5个工作日内办结，住宅登记费80元，可在“海川办”App查询进度。")
+LONG = (
+    "开发商完成项目首次登记后，买房人可申请转移登记领取不动产权证，多数项目由开发商统一收件代办。"
+    "需提供身份证、购房合同、购房发票、契税完税凭证和专项维修资金缴纳凭证，已婚的需提供结婚证。"
+    "受理后一般5个工作日内办结，住宅登记费80元，可在“海川办”App查询进度。"
+)
 
 
 def test_a_long_answer_is_cut_to_its_first_sentence_and_the_sms_note() -> None:
     speech = prepare_speech(LONG)
-    assert speech.spoken == ("开发商完成项目首次登记后，买房人可申请转移登记领取不动产权证，"
-                             "多数项目由开发商统一收件代办。" + SMS_NOTE)
+    assert speech.spoken == (
+        "开发商完成项目首次登记后，买房人可申请转移登记领取不动产权证，"
+        "多数项目由开发商统一收件代办。" + SMS_NOTE
+    )
     assert speech.full_text == LONG
     assert speech.follow_up is True
 
@@ -128,10 +144,14 @@ def test_a_reply_keeps_its_follow_up_question_after_the_shortened_answer() -> No
 
 
 def test_choices_kept_whole_when_max_chars_is_none() -> None:
-    text = "您想问的是下面哪一个？\n1. 身份证丢了怎么补办\n2. 身份证到期怎么换\n3. 社保卡丢了怎么补办"
+    text = (
+        "您想问的是下面哪一个？\n1. 身份证丢了怎么补办\n2. 身份证到期怎么换\n3. 社保卡丢了怎么补办"
+    )
     speech = prepare_reply([text], max_chars=None)
-    assert speech.spoken == ("您想问的是下面哪一个？第一，身份证丢了怎么补办。第二，身份证到期怎么换。"
-                             "第三，社保卡丢了怎么补办。")
+    assert speech.spoken == (
+        "您想问的是下面哪一个？第一，身份证丢了怎么补办。第二，身份证到期怎么换。"
+        "第三，社保卡丢了怎么补办。"
+    )
 
 
 def test_empty_reply() -> None:

@@ -40,8 +40,17 @@ def test_to_pinyin(text: str, pinyin: str) -> None:
 def _wav(pcm: bytes, rate: int = 22050, channels: int = 1, data_size: int | None = None) -> bytes:
     size = len(pcm) if data_size is None else data_size
     fmt = struct.pack("<HHIIHH", 1, channels, rate, rate * 2 * channels, 2 * channels, 16)
-    return (b"RIFF" + struct.pack("<I", 36 + size) + b"WAVE" + b"fmt " + struct.pack("<I", 16)
-            + fmt + b"data" + struct.pack("<I", size) + pcm)
+    return (
+        b"RIFF"
+        + struct.pack("<I", 36 + size)
+        + b"WAVE"
+        + b"fmt "
+        + struct.pack("<I", 16)
+        + fmt
+        + b"data"
+        + struct.pack("<I", size)
+        + pcm
+    )
 
 
 def test_parse_wav_reads_to_the_end_when_the_header_size_is_a_placeholder() -> None:
@@ -50,7 +59,9 @@ def test_parse_wav_reads_to_the_end_when_the_header_size_is_a_placeholder() -> N
 
 
 def test_parse_wav_drops_a_half_frame_at_the_end() -> None:
-    assert parse_wav(_wav(b"\x01\x00\x02\x00\x03", channels=1, data_size=5))[0] == b"\x01\x00\x02\x00"
+    assert (
+        parse_wav(_wav(b"\x01\x00\x02\x00\x03", channels=1, data_size=5))[0] == b"\x01\x00\x02\x00"
+    )
 
 
 def test_parse_wav_rejects_what_is_not_wav() -> None:
@@ -77,13 +88,18 @@ def test_espeak_speaks_chinese_as_16_khz_audio() -> None:
 @needs_espeak
 def test_longer_text_gives_longer_audio() -> None:
     tts = EspeakSynthesizer()
-    assert tts.synthesize("好的。请稍候，正在为您转接人工客服。").duration_s > tts.synthesize("好的。").duration_s
+    assert (
+        tts.synthesize("好的。请稍候，正在为您转接人工客服。").duration_s
+        > tts.synthesize("好的。").duration_s
+    )
 
 
 @needs_espeak
 def test_the_same_text_comes_from_the_cache() -> None:
     tts = EspeakSynthesizer()
-    assert tts.synthesize("请问这个回答对您有帮助吗？") is tts.synthesize("请问这个回答对您有帮助吗？")
+    assert tts.synthesize("请问这个回答对您有帮助吗？") is tts.synthesize(
+        "请问这个回答对您有帮助吗？"
+    )
 
 
 @needs_espeak

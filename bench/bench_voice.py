@@ -1,0 +1,288 @@
+"""The voice path in real time: end of speech -> first reply audio, and how many concurrent
+real-time callers the machine sustains.
+
+Each call is a real Mandarin recording from ../shared/data/speech (the permissively
+licensed AISHELL-1, Common Voice and FLEURS files plus the citizen-style FunASR sample;
+never copied into the project) with silence around it, fed in 20 ms chunks at the pace of
+a live call into a VoiceSession: the real transcriber (Whisper base unless BOT_ASR_ENGINE
+says otherwise), the in-process ConversationService over the real FAQ engine (degraded
+mode, no rasa: the dialog server's ~65 ms a turn is not in these numbers; bench_stack.py
+measures it), a SQLite store, and espeak-ng.
+
+- latency: one caller at a time; from the moment the last chunk holding speech is sent to
+  the moment the reply's audio is ready. Target p50 <= 1.5 s.
+- concurrency: N callers at once, each playing recordings back to back for --stream-s
+  seconds; a caller keeps up when its processing lag (how long a chunk waits before the
+  session has taken it) stays bounded: p95 <= 2.0 s and the last chunk <= 3.0 s.
+  Target: at least 2 callers.
+
+    OMP_NUM_THREADS=1 .venv/bin/python bench/bench_voice.py            # results/bench_voice.json
+    .venv/bin/python bench/bench_voice.py --files 4 --streams 1 2 --stream-s 20   # quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot.settings import PROJECT_ROOT, Settings
+
+DATA = Path(os.environ.get("BOT_SPEECH_DATA", PROJECT_ROOT.parent / "shared" / "data" / "speech"))
+FOLDERS = ("funasr_examples/sample.wav", "aishell1_test_dev/", "common_voice_zh_cn/", "fleurs_cmn/")
+CHUNK_S = 0.02
+LEAD_S, TAIL_S = 0.3, 1.5  # silence before and after each recording
+LAG_P95_MAX_S, LAG_LAST_MAX_S = 2.0, 3.0
+
+
+@dataclass
+class Call:
+    name: str
+    pcm: bytes  # padded
+    speech_end_s: float  # where the last speech sample is, in the padded audio
+
+
+@dataclass
+class StreamResult:
+    lags: list[float] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)  # end of speech -> reply audio
+    missed: int = 0  # utterances whose speech end got no reply audio
+    finals: list[str] = field(default_factory=list)
+
+
+def load_calls(limit: int) -> list[Call]:
+    from bot.voice.audio import decode_file
+    from bot.voice.base import SAMPLE_RATE
+
+    manifest = DATA / "manifest.csv"
+    if not manifest.is_file():
+        sys.exit(f"no recordings: {manifest} is missing (see ../shared/data/speech/README.md)")
+    with manifest.open(encoding="utf-8") as handle:
+        names = [row["file"] for row in csv.DictReader(handle)]
+    picked = [n for prefix in FOLDERS for n in names if n.startswith(prefix)][:limit]
+    calls = []
+    for name in picked:
+        pcm = decode_file(DATA / name).pcm
+        samples = np.abs(np.frombuffer(pcm, dtype="<i2").astype(np.int32))
+        loud = np.nonzero(samples > 0.05 * samples.max())[0]
+        end = (loud[-1] if len(loud) else len(samples)) / SAMPLE_RATE
+        lead, tail = (
+            b"\x00\x00" * int(LEAD_S * SAMPLE_RATE),
+            b"\x00\x00" * int(TAIL_S * SAMPLE_RATE),
+        )
+        calls.append(Call(name, lead + pcm + tail, LEAD_S + end))
+    return calls
+
+
+def build_stack(settings: Settings, data_dir: Path, live: bool) -> tuple[Any, Any, Any, str]:
+    from bot.engine.service import FaqService
+    from bot.gateway.conversation import ConversationService
+    from bot.store.sql import SqlStore
+    from bot.voice.config import VoiceSettings
+    from bot.voice.factory import make_transcriber
+    from bot.voice.tts import EspeakSynthesizer
+
+    engine = FaqService.from_settings(settings).load()
+    store = SqlStore(f"sqlite:///{data_dir / 'bench.db'}")
+    conversation = ConversationService(None, engine, store, settings.max_message_chars)
+    transcriber = make_transcriber(VoiceSettings.load(settings), settings.kb_dir)
+    if live and hasattr(transcriber, "options"):
+        # Greedy decoding without word times or temperature fallback: what a live call
+        # can afford on 2 cores (the shipped default is tuned for accuracy: beam 5).
+        transcriber.options = replace(
+            transcriber.options, beam_size=1, word_timestamps=False, temperatures=(0.0,)
+        )
+    transcriber.load()
+    synthesizer = EspeakSynthesizer()
+    synthesizer.load()
+    engine.ask("身份证丢了怎么补办")  # warm the embedder
+    return conversation, transcriber, synthesizer, engine.version or ""
+
+
+async def run_stream(
+    calls: list[Call],
+    seconds: float | None,
+    conversation: Any,
+    transcriber: Any,
+    synthesizer: Any,
+    tag: str,
+) -> StreamResult:
+    """One live caller: a producer paces chunks in real time, the session takes them."""
+    from bot.voice.events import AudioEvent, FinalEvent
+    from bot.voice.session import VoiceSession
+
+    result = StreamResult()
+    step = int(CHUNK_S * 16000) * 2
+    queue: asyncio.Queue[tuple[bytes, float, bool] | None] = asyncio.Queue()
+
+    async def produce() -> None:
+        start = time.perf_counter()
+        sent = 0.0
+        index = 0
+        while True:
+            call = calls[index % len(calls)]
+            index += 1
+            end_chunk = int(call.speech_end_s / CHUNK_S)
+            for n, offset in enumerate(range(0, len(call.pcm), step)):
+                await asyncio.sleep(max(0.0, start + sent - time.perf_counter()))
+                queue.put_nowait(
+                    (call.pcm[offset : offset + step], time.perf_counter(), n == end_chunk)
+                )
+                sent += CHUNK_S
+            if seconds is None and index >= len(calls) or seconds is not None and sent >= seconds:
+                break
+        queue.put_nowait(None)
+
+    async def consume() -> None:
+        session = VoiceSession(f"bench-{tag}", transcriber.stream(), conversation, synthesizer)
+        waiting: list[float] = []  # speech ends not yet answered by audio
+        answering = False
+        while (item := await queue.get()) is not None:
+            chunk, queued, is_speech_end = item
+            result.lags.append(time.perf_counter() - queued)
+            if is_speech_end:
+                waiting.append(queued)
+            async for event in session.feed(chunk):
+                if isinstance(event, FinalEvent):
+                    result.finals.append(event.text)
+                    answering = bool(waiting)  # a final of speech that has ended
+                elif isinstance(event, AudioEvent) and waiting and answering:
+                    result.latencies.append(time.perf_counter() - waiting[0])
+                    waiting.clear()  # one reply answers the whole recording
+        result.missed = len(waiting)
+
+    await asyncio.gather(produce(), consume())
+    return result
+
+
+def pct(values: list[float], q: float) -> float | None:
+    return round(float(np.percentile(values, q)), 3) if values else None
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--files", type=int, default=12, help="recordings for the latency run")
+    parser.add_argument(
+        "--streams",
+        type=int,
+        nargs="+",
+        default=[1, 2, 3],
+        help="concurrent callers to try (stops at the first that cannot keep up)",
+    )
+    parser.add_argument("--stream-s", type=float, default=40.0, help="audio seconds per caller")
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="Whisper with beam 1, no word times, no temperature fallback",
+    )
+    parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "results" / "bench_voice.json")
+    args = parser.parse_args()
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    settings = Settings.load()
+    calls = load_calls(args.files)
+    with tempfile.TemporaryDirectory() as tmp:
+        conversation, transcriber, synthesizer, version = build_stack(
+            settings, Path(tmp), args.live
+        )
+        print(
+            f"engine {transcriber.name}, FAQ index {version}, {len(calls)} recordings, "
+            f"load average {os.getloadavg()[0]:.1f}",
+            file=sys.stderr,
+        )
+        single = asyncio.run(run_stream(calls, None, conversation, transcriber, synthesizer, "lat"))
+        latency = {
+            "calls": len(calls),
+            "answered": len(single.latencies),
+            "missed": single.missed,
+            "p50_s": pct(single.latencies, 50),
+            "p95_s": pct(single.latencies, 95),
+            "max_s": round(max(single.latencies), 3) if single.latencies else None,
+            "lag_p95_s": pct(single.lags, 95),
+        }
+        print(f"end of speech -> reply audio: {latency}", file=sys.stderr)
+        concurrency = []
+        for n in args.streams:
+
+            async def many(n: int = n) -> list[StreamResult]:
+                return list(
+                    await asyncio.gather(
+                        *(
+                            run_stream(
+                                calls[i % len(calls) :] + calls[: i % len(calls)],
+                                args.stream_s,
+                                conversation,
+                                transcriber,
+                                synthesizer,
+                                f"c{n}-{i}",
+                            )
+                            for i in range(n)
+                        )
+                    )
+                )
+
+            results = asyncio.run(many())
+            lag95 = [pct(r.lags, 95) or 0.0 for r in results]
+            last = [r.lags[-1] if r.lags else 0.0 for r in results]
+            kept_up = all(a <= LAG_P95_MAX_S for a in lag95) and all(
+                b <= LAG_LAST_MAX_S for b in last
+            )
+            lat = [x for r in results for x in r.latencies]
+            row = {
+                "streams": n,
+                "kept_up": kept_up,
+                "lag_p95_s": lag95,
+                "lag_last_s": [round(x, 3) for x in last],
+                "reply_p50_s": pct(lat, 50),
+                "reply_p95_s": pct(lat, 95),
+                "replies": len(lat),
+                "missed": sum(r.missed for r in results),
+            }
+            concurrency.append(row)
+            print(f"{n} concurrent: {row}", file=sys.stderr)
+            if not kept_up:
+                break
+        sustained = max((r["streams"] for r in concurrency if r["kept_up"]), default=0)
+    report = {
+        "bench": "voice",
+        "engine": transcriber.name,
+        "faq_index": version,
+        "whisper_options": str(getattr(transcriber, "options", "")),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_average_1m_at_end": round(os.getloadavg()[0], 2),
+        },
+        "recordings": [c.name for c in calls],
+        "latency": latency,
+        "concurrency": concurrency,
+        "sustained_streams": sustained,
+        "targets": {"p50_s": 1.5, "streams": 2},
+        "met": {
+            "p50": latency["p50_s"] is not None and latency["p50_s"] <= 1.5,
+            "streams": sustained >= 2,
+        },
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(
+        json.dumps(
+            {"latency": latency, "sustained_streams": sustained, "met": report["met"]},
+            ensure_ascii=False,
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

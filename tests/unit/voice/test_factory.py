@@ -1,0 +1,64 @@
+"""Engine choice: auto takes Vosk only when a Vosk model folder is configured and exists."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from bot.errors import ConfigError
+from bot.voice.config import VoiceSettings
+from bot.voice.factory import choose_engine, make_transcriber
+from bot.voice.vosk_engine import VoskTranscriber
+from bot.voice.whisper import WhisperTranscriber
+
+
+def test_auto_without_vosk_is_whisper() -> None:
+    choice = choose_engine(VoiceSettings())
+    assert (choice.engine, choice.reason) == ("whisper", "no Vosk model configured")
+
+
+def test_auto_with_vosk_dir_is_vosk(tmp_path: Path) -> None:
+    choice = choose_engine(VoiceSettings(vosk_model_dir=tmp_path))
+    assert choice.engine == "vosk"
+    assert str(tmp_path) in choice.reason
+
+
+def test_auto_with_missing_vosk_dir_falls_back(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        choice = choose_engine(VoiceSettings(vosk_model_dir=tmp_path / "gone"))
+    assert choice.engine == "whisper"
+    assert "does not exist" in caplog.text
+
+
+def test_override_beats_setting(tmp_path: Path) -> None:
+    assert choose_engine(VoiceSettings(vosk_model_dir=tmp_path), "whisper").engine == "whisper"
+
+
+def test_vosk_without_dir_is_an_error() -> None:
+    with pytest.raises(ConfigError, match="needs BOT_VOSK_MODEL_DIR"):
+        choose_engine(VoiceSettings(), "vosk")
+
+
+def test_unknown_engine() -> None:
+    with pytest.raises(ConfigError, match="'deepspeech' is not one of"):
+        choose_engine(VoiceSettings(), "deepspeech")
+
+
+def test_make_whisper_logs_choice_and_builds_prompt(caplog: pytest.LogCaptureFixture) -> None:
+    from bot.settings import PROJECT_ROOT
+
+    with caplog.at_level(logging.INFO, logger="bot.voice.factory"):
+        engine = make_transcriber(VoiceSettings(asr_threads=1), PROJECT_ROOT / "knowledge_base")
+    assert isinstance(engine, WhisperTranscriber)
+    assert "ASR engine: whisper (no Vosk model configured)" in caplog.text
+    assert "社保卡" in engine.prompt
+    assert engine.options.cpu_threads == 1
+
+
+def test_make_vosk_is_not_loaded_yet(tmp_path: Path) -> None:
+    engine = make_transcriber(VoiceSettings(vosk_model_dir=tmp_path))
+    assert isinstance(engine, VoskTranscriber)
+    with pytest.raises(ConfigError, match="does not look like a Vosk model"):
+        engine.load()
