@@ -42,19 +42,22 @@ class Variant:
     beam_size: int = 5
     prompt: str = "domain"  # "domain", "none" or the prompt text itself
     vad_filter: bool = True
+    without_timestamps: bool = False
     condition_on_previous_text: bool = False
     word_timestamps: bool = True
-    guard: bool = True
     raw: bool = False  # call faster-whisper directly with its defaults (the "plain" baseline)
 
 
 VARIANTS = {
     "plain": Variant("plain", raw=True, prompt="none", vad_filter=False,
-                     condition_on_previous_text=True, word_timestamps=False, guard=False),
-    "ours": Variant("ours"),  # the shipped WhisperTranscriber configuration
-    "ours-b1": Variant("ours-b1", beam_size=1),
+                     condition_on_previous_text=True, word_timestamps=False),
+    "ours": Variant("ours"),  # built by bot.voice.factory: what the bot ships
     "noprompt": Variant("noprompt", prompt="none"),
+    "noprompt-novad": Variant("noprompt-novad", prompt="none", vad_filter=False),
     "noprompt-b1": Variant("noprompt-b1", prompt="none", beam_size=1),
+    "noprompt-nots": Variant("noprompt-nots", prompt="none", without_timestamps=True),
+    "domain": Variant("domain", prompt="domain"),
+    "domain-b1": Variant("domain-b1", prompt="domain", beam_size=1),
     "generic": Variant("generic", prompt="以下是普通话的句子。"),
     "short": Variant("short", prompt="short"),
     "vosk": Variant("vosk", engine="vosk"),
@@ -88,11 +91,20 @@ def make_engine(variant: Variant, threads: int) -> Any:
     from bot.voice.whisper import WhisperOptions, WhisperTranscriber
 
     kb = Settings.load().kb_dir
+    if variant.name == "ours":  # exactly what the bot runs: the factory's configuration
+        from dataclasses import replace
+
+        from bot.voice.factory import make_transcriber
+
+        engine = make_transcriber(replace(voice, asr_threads=threads), kb, "whisper")
+        engine.load()
+        return engine
     prompt = {"none": "", "domain": None, "short": None}.get(variant.prompt, variant.prompt)
     if prompt is None:
         prompt = build_domain_prompt(kb, 120 if variant.prompt == "domain" else 60)
     options = WhisperOptions(
         beam_size=variant.beam_size, cpu_threads=threads, vad_filter=variant.vad_filter,
+        without_timestamps=variant.without_timestamps,
         word_timestamps=variant.word_timestamps,
         condition_on_previous_text=variant.condition_on_previous_text,
     )

@@ -57,6 +57,9 @@ class Call:
 class StreamResult:
     lags: list[float] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)  # end of speech -> reply audio
+    to_final: list[float] = field(default_factory=list)  # end of speech -> final transcript
+    dialog_ms: list[float] = field(default_factory=list)  # final -> reply text (FAQ engine)
+    tts_ms: list[float] = field(default_factory=list)
     missed: int = 0  # utterances whose speech end got no reply audio
     finals: list[str] = field(default_factory=list)
 
@@ -119,7 +122,7 @@ async def run_stream(
     tag: str,
 ) -> StreamResult:
     """One live caller: a producer paces chunks in real time, the session takes them."""
-    from bot.voice.events import AudioEvent, FinalEvent
+    from bot.voice.events import AudioEvent, FinalEvent, ReplyEvent
     from bot.voice.session import VoiceSession
 
     result = StreamResult()
@@ -157,8 +160,13 @@ async def run_stream(
                 if isinstance(event, FinalEvent):
                     result.finals.append(event.text)
                     answering = bool(waiting)  # a final of speech that has ended
+                    if answering:
+                        result.to_final.append(time.perf_counter() - waiting[0])
+                elif isinstance(event, ReplyEvent) and waiting and answering:
+                    result.dialog_ms.append(event.latency_ms)
                 elif isinstance(event, AudioEvent) and waiting and answering:
                     result.latencies.append(time.perf_counter() - waiting[0])
+                    result.tts_ms.append(event.synthesis_ms)
                     waiting.clear()  # one reply answers the whole recording
         result.missed = len(waiting)
 
@@ -200,7 +208,15 @@ def main() -> int:
             f"load average {os.getloadavg()[0]:.1f}",
             file=sys.stderr,
         )
-        single = asyncio.run(run_stream(calls, None, conversation, transcriber, synthesizer, "lat"))
+        # One call at a time, each from an idle start: a caller waits for the answer.
+        single = StreamResult()
+        for n, call in enumerate(calls):
+            one = asyncio.run(
+                run_stream([call], None, conversation, transcriber, synthesizer, f"lat{n}")
+            )
+            for name in ("lags", "latencies", "to_final", "dialog_ms", "tts_ms", "finals"):
+                getattr(single, name).extend(getattr(one, name))
+            single.missed += one.missed
         latency = {
             "calls": len(calls),
             "answered": len(single.latencies),
@@ -209,6 +225,9 @@ def main() -> int:
             "p95_s": pct(single.latencies, 95),
             "max_s": round(max(single.latencies), 3) if single.latencies else None,
             "lag_p95_s": pct(single.lags, 95),
+            "to_final_p50_s": pct(single.to_final, 50),
+            "dialog_ms_p50": pct(single.dialog_ms, 50),
+            "tts_ms_p50": pct(single.tts_ms, 50),
         }
         print(f"end of speech -> reply audio: {latency}", file=sys.stderr)
         concurrency = []

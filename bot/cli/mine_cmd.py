@@ -88,14 +88,22 @@ def _read_rows(args: argparse.Namespace, settings: Settings) -> tuple[list[Any],
     since = parse_moment(args.since, "--since") if args.since else None
     rows: list[Any] = []
     summaries: list[Any] = []
+    # With several files a named optional column may be in some of them only, but not in none.
+    strict = len(args.sources) == 1
     for source in args.sources:
         got, summary = read_file_rows(
             Path(source), column=args.column, time_column=args.time_column,
             category_column=args.category_column, votes_column=args.votes_column,
-            since=since, encoding=args.encoding,
+            since=since, encoding=args.encoding, strict=strict,
         )
         rows += got
         summaries.append(summary)
+    for option, name, field in (("--time-column", args.time_column, "time_column"),
+                                ("--category-column", args.category_column, "category_column"),
+                                ("--votes-column", args.votes_column, "votes_column")):
+        if name and summaries and not any(getattr(s, field) for s in summaries):
+            raise InputError(f"{option} {name!r}：给出的文件里都没有这一列；"
+                             "去掉这个选项，或检查列名（见各文件的表头）")
     if args.log:
         from bot.store.sql import SqlStore
 

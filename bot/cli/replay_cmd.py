@@ -68,6 +68,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.limit is not None and args.limit < 1:
         raise InputError(f"--limit {args.limit} must be at least 1")
+    if args.out:
+        _check_out(args.out)  # before the replay, which can take many minutes
     texts, details = load_texts(args.file, args.column, args.detail_column, args.limit)
     if not texts:
         raise InputError(f"{args.file} has no data rows to replay")
@@ -93,6 +95,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         if args.out:
             print(f"逐行结果：{args.out}")
     return 0
+
+
+def _check_out(path: Path) -> None:
+    if path.suffix.lower() not in (".csv", ".tsv", ".xlsx"):
+        raise InputError(f"--out {path}: use a .csv, .tsv or .xlsx file name")
+    if not path.parent.is_dir():
+        raise InputError(f"--out {path}: folder {path.parent} does not exist; create it first")
 
 
 def print_summary(summary: dict) -> None:

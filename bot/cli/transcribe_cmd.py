@@ -58,7 +58,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                                     "engine": transcriber.name}
             results.append(item)
             if not args.json:
-                print(f"{path}: Error: {err}", file=sys.stderr)
+                print(f"Error: {err}", file=sys.stderr)  # the message names the file
             continue
         item = {
             "file": str(path),

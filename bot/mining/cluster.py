@@ -65,11 +65,23 @@ def _relabel(labels: np.ndarray) -> np.ndarray:
     return np.array([mapping[int(v)] for v in labels], dtype=np.int64)
 
 
-def centroids(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """L2-normalised mean of each group's rows, row g for label g."""
+def group_sums(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Sum of each group's rows (float64), row g for label g; labels are 0..m-1."""
     m = int(labels.max()) + 1 if len(labels) else 0
     sums = np.zeros((m, vectors.shape[1]), np.float64)
-    np.add.at(sums, labels, vectors)
+    if m:
+        # Sorted segments and reduceat: np.add.at is an order of magnitude slower.
+        order = np.argsort(labels, kind="stable")
+        sorted_labels = labels[order]
+        starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
+        sums[sorted_labels[starts]] = np.add.reduceat(
+            vectors[order].astype(np.float64), starts, axis=0)
+    return sums
+
+
+def centroids(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """L2-normalised mean of each group's rows, row g for label g."""
+    sums = group_sums(vectors, labels)
     norms = np.linalg.norm(sums, axis=1, keepdims=True)
     return (sums / np.where(norms == 0, 1, norms)).astype(np.float32)
 
@@ -129,10 +141,10 @@ def merge_close(
     m = int(labels.max()) + 1 if len(labels) else 0
     if m < 2:
         return labels
-    sums = np.zeros((m, vectors.shape[1]), np.float64)
-    np.add.at(sums, labels, vectors)
+    sums = group_sums(vectors, labels)
     counts = np.bincount(labels, minlength=m).astype(np.float64)
-    _, idx = knn(centroids(vectors, labels), k)
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    _, idx = knn((sums / np.where(norms == 0, 1, norms)).astype(np.float32), k)
     near: list[set[int]] = [set() for _ in range(m)]
     for g in range(m):
         for h in idx[g].tolist():
@@ -144,8 +156,14 @@ def merge_close(
         return float(sums[a] @ sums[b]) / (counts[a] * counts[b])
 
     version = [0] * m
-    heap = [(-linkage(a, b), a, b, 0, 0) for a in range(m) for b in near[a] if a < b]
-    heap = [item for item in heap if -item[0] >= threshold]
+    heap = []
+    for a in range(m):
+        # One matrix-vector product per group: per-pair dot calls cost seconds at 7,000 groups.
+        others = np.array(sorted(h for h in near[a] if h > a), dtype=np.int64)
+        if len(others):
+            sims = (sums[others] @ sums[a]) / (counts[others] * counts[a])
+            heap += [(-float(s), a, int(b), 0, 0) for s, b in zip(sims, others, strict=True)
+                     if s >= threshold]
     heapq.heapify(heap)
     parent = list(range(m))
     while heap:

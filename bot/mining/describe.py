@@ -26,13 +26,20 @@ MAX_KEYWORDS = 5
 MIN_KEYWORD_ROWS = 2
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
+# Words of how citizens write to the hotline, not of what about: every topic has them, and
+# as keywords they crowd out the words that name the topic.
+GENERIC_WORDS = frozenset(
+    "咨询 问题 反映 关于 请求 相关 情况 一些 何时 为何 为什么 什么 能否 是否 解决 希望 建议 "
+    "投诉 举报 要求 请问 问问 有关 事宜 事情 怎么 怎么办 如何 哪里 可以 能不能 一下 还是 没有 "
+    "已经 现在 我们 你们 他们 严重 强烈 尽快".split()
+)
 # Openings that carry no question: greetings and forms of address of a letter or a call.
 _OPENING = re.compile(
     # A form of address only with 尊敬的 before it or punctuation after it: 市长热线 stays.
     r"^(?:(?:尊敬的(?:各位)?(?:领导|市长|书记|工作人员|同志)?们?"
     r"|(?:各位)?(?:领导|市长|书记|工作人员|同志)们?(?=[：:，,！!]))[：:，,！!\s]*"
     r"|(?:您|你)们?好[，,！!。\s]*"
-    r"|(?:请问|咨询一下|想问一下|问一下)[，,：:\s]*)+"
+    r"|(?:请问|问问|咨询一下|想问一下|问一下)[，,：:\s]*)+"
 )
 _REPEATED_PUNCT = re.compile(r"([！!？?。，,…~～.])\1+")
 _EDGE_PUNCT = re.compile(r"^[\s，,。.、；;：:！!~～…\-—]+|[\s，,、；;：:~～\-—]+$")
@@ -74,7 +81,7 @@ def examples(texts: Sequence[str], vectors: np.ndarray, centroid: np.ndarray,
 
 
 def _is_keyword(token: str) -> bool:
-    if len(token) < 2 or token.isdigit():
+    if len(token) < 2 or token.isdigit() or token in GENERIC_WORDS:
         return False
     return bool(_CJK.search(token)) or len(token) >= 3
 

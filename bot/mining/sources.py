@@ -70,10 +70,14 @@ def _parse_votes(value: str) -> int | None:
 
 
 def _column(table: Table, name: str | None, candidates: Sequence[str], what: str,
-            option: str, required: bool) -> tuple[int | None, str]:
-    """The index and header of the column named `name`, else the first candidate present."""
+            option: str, required: bool, strict: bool = True) -> tuple[int | None, str]:
+    """The index and header of the column named `name`, else the first candidate present.
+    A named column that is missing fails, unless not `strict` and the column is optional."""
     if name:
         index = table.index_of(name)
+        if index is None and not required and not strict:
+            log.info("%s: no column %r (%s); read without it", table.source, name, what)
+            return None, ""
         if index is None:
             raise InputError(
                 f"{table.source}：没有名为 {name!r} 的列（{what}）；文件里的列有："
@@ -103,17 +107,21 @@ def read_file_rows(
     votes_column: str | None = None,
     since: datetime | None = None,
     encoding: str | None = None,
+    strict: bool = True,
 ) -> tuple[list[MinedRow], SourceSummary]:
-    """The questions of one CSV/XLSX file, with what was skipped and why."""
+    """The questions of one CSV/XLSX file, with what was skipped and why.
+
+    `strict=False` lets a named time/category/votes column be missing (one of several files
+    may have votes and another categories); the text column is always required.
+    """
     table = read_table(path, encoding=encoding)
     text_i, text_name = _column(table, column, TEXT_COLUMNS, "问题文本", "--column", True)
-    time_i, time_name = _column(table, time_column, TIME_COLUMNS, "时间", "--time-column", False)
-    cat_i, cat_name = _column(
-        table, category_column, CATEGORY_COLUMNS, "类别", "--category-column", False
-    )
-    votes_i, votes_name = _column(
-        table, votes_column, VOTES_COLUMNS, "点赞数", "--votes-column", False
-    )
+    time_i, time_name = _column(table, time_column, TIME_COLUMNS, "时间", "--time-column",
+                                False, strict)
+    cat_i, cat_name = _column(table, category_column, CATEGORY_COLUMNS, "类别",
+                              "--category-column", False, strict)
+    votes_i, votes_name = _column(table, votes_column, VOTES_COLUMNS, "点赞数",
+                                  "--votes-column", False, strict)
     source = str(path.resolve())
     rows: list[MinedRow] = []
     empty = before = undated = bad_votes = 0

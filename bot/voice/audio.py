@@ -31,7 +31,9 @@ _SUPPORTED = "WAV, FLAC, MP3, OGG (Opus/Vorbis), WebM/Opus, or raw 16-bit PCM wi
 def pcm16_to_float32(pcm: bytes) -> np.ndarray:
     """int16 little-endian bytes -> float32 samples in [-1, 1)."""
     if len(pcm) % 2:
-        raise InputError(f"PCM holds an odd number of bytes ({len(pcm)}); 16-bit PCM has two a sample")
+        raise InputError(
+            f"PCM holds an odd number of bytes ({len(pcm)}); 16-bit PCM has two a sample"
+        )
     return np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
 
 
@@ -135,7 +137,8 @@ def decode_file(
                 f"{path}: a raw PCM file has no header; give its sample rate (--rate 8000)"
             )
         if data is None:  # too big to be under any sensible limit as raw PCM
-            _check_length(str(path), path.stat().st_size / (2 * channels * sample_rate), max_seconds)
+            seconds = path.stat().st_size / (2 * channels * sample_rate)
+            _check_length(str(path), seconds, max_seconds)
         return decode_raw_pcm(data or b"", sample_rate, channels, str(path), max_seconds)
     if data == b"":
         raise InputError(f"{path}: is empty (0 bytes); expected {_SUPPORTED}")
@@ -143,7 +146,8 @@ def decode_file(
         with open(path, "rb") as handle:
             head = handle.read(4096)
         return _decode_container(str(path), str(path), max_seconds, wav_declared_seconds(head))
-    return _decode_container(io.BytesIO(data), str(path), max_seconds, wav_declared_seconds(data[:4096]))
+    wav_seconds = wav_declared_seconds(data[:4096])
+    return _decode_container(io.BytesIO(data), str(path), max_seconds, wav_seconds)
 
 
 def _check_length(name: str, seconds: float, max_seconds: float | None) -> None:
@@ -163,7 +167,9 @@ def _decode_container(
     try:
         container = av.open(source, mode="r")
     except (av.error.FFmpegError, ValueError, OSError) as err:
-        raise InputError(f"{name}: cannot be decoded as audio ({_reason(err)}); expected {_SUPPORTED}") from err
+        raise InputError(
+            f"{name}: cannot be decoded as audio ({_reason(err)}); expected {_SUPPORTED}"
+        ) from err
     with container:
         if not container.streams.audio:
             raise InputError(f"{name}: holds no audio stream; expected {_SUPPORTED}")
@@ -264,16 +270,19 @@ class StreamResampler:
         self._odd = data[usable:]
         if not usable:
             return b""
-        return self._run(np.frombuffer(data[:usable], dtype="<i2"))
+        import av
+
+        samples = np.frombuffer(data[:usable], dtype="<i2").reshape(1, -1)
+        frame = av.AudioFrame.from_ndarray(samples, format="s16", layout="mono")
+        frame.sample_rate = self.rate_from
+        return _frames_pcm(self._resampler.resample(frame))
 
     def flush(self) -> bytes:
         if self._resampler is None:
             return b""
-        return b"".join(bytes(f.planes[0])[: f.samples * 2] for f in self._resampler.resample(None))
+        return _frames_pcm(self._resampler.resample(None))
 
-    def _run(self, samples: np.ndarray) -> bytes:
-        import av
 
-        frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="mono")
-        frame.sample_rate = self.rate_from
-        return b"".join(bytes(f.planes[0])[: f.samples * 2] for f in self._resampler.resample(frame))
+def _frames_pcm(frames: Any) -> bytes:
+    """Packed s16 mono frames -> bytes (a plane may be padded past its samples)."""
+    return b"".join(bytes(f.planes[0])[: f.samples * 2] for f in frames)

@@ -36,7 +36,8 @@ def collapse_repeats(text: str) -> str:
         previous = text
         for size in range(1, 13):
             times = _MIN_REPEATS_SINGLE if size == 1 else _MIN_REPEATS
-            text = re.sub(r"(.{%d})\1{%d,}" % (size, times - 1), r"\1", text, flags=re.DOTALL)
+            loop = rf"(.{{{size}}})\1{{{times - 1},}}"
+            text = re.sub(loop, r"\1", text, flags=re.DOTALL)
     return text
 
 

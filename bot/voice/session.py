@@ -142,7 +142,10 @@ class VoiceSession:
             for event in self._asr_failed(err):
                 yield event
             return
-        async for event in self._results([last] if last is not None else [], 0):
+        if last is None:
+            self._speech_bytes = 0  # noise as the caller hangs up: no "did not hear" then
+            return
+        async for event in self._results([last], 0):
             yield event
 
     def _asr_failed(self, err: Exception) -> list[VoiceEvent]:

@@ -108,6 +108,8 @@ class VadStreamingRecognizer:
                      len(self._utterance) * FRAME_S)
             self._activity.force_end()
             return self._final(trim_silence=False)
+        if self._activity.trailing_silence_frames:  # a pause: the final comes soon anyway
+            return None
         self._since_partial += 1
         if self._partial_frames and self._since_partial >= self._partial_frames:
             self._since_partial = 0

@@ -118,6 +118,11 @@ class VoiceActivity:
             return VadEvent("end", index)
         return None
 
+    @property
+    def trailing_silence_frames(self) -> int:
+        """Silence frames since the last speech frame, while in an utterance."""
+        return self._run if self.active else 0
+
     def force_end(self) -> None:
         """End the current utterance without an endpoint (too long, or the stream closed)."""
         self.active, self._run = False, 0

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 # Mandarin without spaces. Spaces in Korean or between Latin words stay.
 _HAN_GAP = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 _CHUNK_S = 0.2  # what transcribe() feeds per AcceptWaveform call
+# Non-lexical tokens some models emit ([unk], [noise], [laughter], the Korean model's [1]).
+_MARKER = re.compile(r"\[[^\]\s]*\]")
 
 
 def model_sample_rate(model_dir: Path) -> int:
@@ -58,14 +60,15 @@ def check_model_dir(model_dir: Path) -> None:
 
 
 def _clean_text(text: str) -> str:
-    return to_simplified(_HAN_GAP.sub("", text.strip()))
+    text = " ".join(_MARKER.sub(" ", text).split())
+    return to_simplified(_HAN_GAP.sub("", text))
 
 
 def _words(items: list[dict[str, Any]]) -> tuple[Word, ...]:
     return tuple(
         Word(_clean_text(str(w.get("word", ""))), float(w.get("start", 0.0)),
              float(w.get("end", 0.0)), float(w.get("conf", 1.0)))
-        for w in items if str(w.get("word", "")).strip()
+        for w in items if _clean_text(str(w.get("word", "")))
     )
 
 

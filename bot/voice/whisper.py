@@ -44,9 +44,12 @@ class WhisperOptions:
     # Temperature fallback re-decodes a window up to 5 more times when the output looks
     # repetitive or unlikely: a large cost on 2 cores for little gain on short utterances.
     temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
-    # Token budget per second of audio (Mandarin is ~4-6 characters/s, about a token each):
-    # caps the run-on text Whisper sometimes appends after the real speech.
-    tokens_per_second: float | None = 12.0
+    # Token budget per second of audio (Mandarin is ~4-6 characters/s, about a token each);
+    # None: Whisper's own limit.
+    tokens_per_second: float | None = None
+    # Measured on the real recordings: without timestamp tokens Whisper does not know where
+    # the speech ends and appends invented words (试试, 请您您的设计), then re-decodes at
+    # higher temperatures; with them it ends the segment and stops.
     without_timestamps: bool = False
 
 
@@ -150,10 +153,14 @@ def _join(parts: list[str]) -> str:
     for part in (p.strip() for p in parts):
         if not part:
             continue
-        if out and out[-1].isascii() and out[-1].isalnum() and part[0].isascii() and part[0].isalnum():
+        if out and _latin(out[-1]) and _latin(part[0]):
             out += " "
         out += part
     return out
+
+
+def _latin(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
 
 
 def _assemble(segments: list[Any]) -> tuple[str, tuple[Word, ...], float]:

@@ -60,3 +60,10 @@ def test_category_counts_most_frequent_first() -> None:
 def test_words_that_only_look_like_an_address_stay() -> None:
     assert tidy_question("市长热线打不通") == "市长热线打不通"
     assert tidy_question("领导干部违规经商") == "领导干部违规经商"
+
+
+def test_generic_petition_words_are_not_keywords() -> None:
+    texts = ["咨询小区停水问题", "咨询小区停水问题何时解决", "反映小区停水问题"]
+    words = KeywordScorer(texts, HotlineTokenizer(None).tokens).keywords([0, 1, 2])
+    assert "停水" in words
+    assert not {"咨询", "问题", "何时", "解决", "反映"} & set(words)

@@ -112,3 +112,20 @@ def test_a_bad_since_date(tickets_csv: Path, capsys) -> None:
 @pytest.mark.parametrize(("option", "value"), [("--min-size", "1"), ("--threshold", "1.5")])
 def test_bad_numbers(tickets_csv: Path, capsys, option: str, value: str) -> None:
     assert option in error_of(capsys, str(tickets_csv), option, value)
+
+
+def test_a_named_column_in_some_of_several_files(tickets_csv: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other.csv"
+    other.write_text("标题\n社保卡丢了怎么补办啊\n", encoding="utf-8")
+    out = tmp_path / "r.json"
+    assert mine(str(tickets_csv), str(other), "--votes-column", "点赞数", "--out", str(out)) == 0
+    sources = json.loads(out.read_text(encoding="utf-8"))["sources"]
+    assert [s["votes_column"] for s in sources] == ["点赞数", ""]
+
+
+def test_a_named_column_in_none_of_several_files(tickets_csv: Path, tmp_path: Path,
+                                                 capsys) -> None:
+    other = tmp_path / "other.csv"
+    other.write_text("标题\n社保卡丢了怎么补办啊\n", encoding="utf-8")
+    err = error_of(capsys, str(tickets_csv), str(other), "--votes-column", "赞")
+    assert "都没有这一列" in err

@@ -134,3 +134,15 @@ def test_unreadable_votes_count_as_zero_and_are_counted(tmp_path: Path) -> None:
 )
 def test_parse_time(cell: str, expected: datetime | None) -> None:
     assert parse_time(cell) == expected
+
+
+def test_a_named_optional_column_may_be_missing_when_not_strict(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "t.csv", "问题,时间\n社保卡,2024-01-01\n")
+    rows, summary = read_file_rows(path, votes_column="点赞数", strict=False)
+    assert (rows[0].votes, summary.votes_column) == (0, "")
+
+
+def test_the_text_column_is_required_even_when_not_strict(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "t.csv", "问题,时间\n社保卡,2024-01-01\n")
+    with pytest.raises(InputError, match="没有名为 '内容' 的列"):
+        read_file_rows(path, column="内容", strict=False)

@@ -229,3 +229,19 @@ def test_load_texts_names_the_columns_when_one_is_missing(tmp_path: Path) -> Non
     path.write_text("编号,内容\n1,路灯坏了\n", encoding="utf-8")
     with pytest.raises(InputError, match="no column 标题.*columns are 编号, 内容.*--column"):
         load_texts(path, "标题", None, None)
+
+
+@pytest.mark.parametrize("out", ["missing-folder/out.csv", "out.json"])
+def test_a_bad_out_path_is_refused_before_replaying(tmp_path: Path, out: str) -> None:
+    import argparse
+
+    from bot.cli.replay_cmd import run
+
+    source = tmp_path / "msgs.csv"
+    source.write_text("question\n社保卡丢了怎么补办\n", encoding="utf-8")
+    args = argparse.Namespace(file=source, column=None, detail_column=None, limit=None,
+                              out=tmp_path / out, concurrency=1, url="http://127.0.0.1:1",
+                              json=False)
+    # Port 1 has no bot: reaching the health check would be a BotError, not this.
+    with pytest.raises(InputError, match="--out"):
+        run(args, Settings())

@@ -25,7 +25,9 @@ def test_auto_with_vosk_dir_is_vosk(tmp_path: Path) -> None:
     assert str(tmp_path) in choice.reason
 
 
-def test_auto_with_missing_vosk_dir_falls_back(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_auto_with_missing_vosk_dir_falls_back(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.WARNING):
         choice = choose_engine(VoiceSettings(vosk_model_dir=tmp_path / "gone"))
     assert choice.engine == "whisper"

@@ -11,7 +11,8 @@ PROMPT = "12345政务服务热线，市民来电咨询：公积金、身份证�
 
 @pytest.mark.parametrize(
     "text",
-    ["公积金、身份证、海川、社保卡", "市民来电咨询公积金", "12345政务服务热线，市民来电咨询：公积金、身份证",
+    ["公积金、身份证、海川、社保卡", "市民来电咨询公积金",
+     "12345政务服务热线，市民来电咨询：公积金、身份证",
      "政务服务热线市民来电咨询。"],
 )
 def test_prompt_read_back_is_dropped(text: str) -> None:
@@ -30,14 +31,16 @@ def test_real_questions_with_prompt_terms_are_kept(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("looped", "kept"),
-    [("谢谢谢谢谢谢谢谢", "谢"), ("好的好的好的好的", "好的"), ("我认认认认论论论论论论论论", "我认认认认论"),
+    [("谢谢谢谢谢谢谢谢", "谢"), ("好的好的好的好的", "好的"),
+     ("我认认认认论论论论论论论论", "我认认认认论"),
      ("请问问问问问问", "请问"), ("嗯嗯嗯", "嗯嗯嗯"), ("社保卡丢了", "社保卡丢了")],
 )
 def test_decoder_loops_collapse(looped: str, kept: str) -> None:
     assert collapse_repeats(looped) == kept
 
 
-@pytest.mark.parametrize("text", ["字幕由Amara.org社区提供", "请不吝点赞 订阅 转发 打赏支持明镜与点点栏目",
+@pytest.mark.parametrize("text", ["字幕由Amara.org社区提供",
+                                  "请不吝点赞 订阅 转发 打赏支持明镜与点点栏目",
                                   "谢谢观看"])
 def test_subtitle_credits_are_dropped(text: str) -> None:
     assert clean_transcript(text)[0] == ""

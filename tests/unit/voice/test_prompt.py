@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.voice.prompt import LEAD_IN, MAX_PROMPT_CHARS, build_domain_prompt, compose_prompt, rank_terms
+from bot.voice.prompt import (
+    LEAD_IN,
+    MAX_PROMPT_CHARS,
+    build_domain_prompt,
+    compose_prompt,
+    rank_terms,
+)
 
 QUESTIONS = ["社保卡丢了怎么办", "社保卡怎么激活", "公积金怎么提取", "居住证办理", "社会保障卡补办"]
 
@@ -15,12 +21,15 @@ def test_rank_by_question_usage() -> None:
 
 
 def test_unused_and_single_char_words_left_out() -> None:
-    assert rank_terms([("海川市水务集团", 1000), ("卡", 10), ("公积金", None)], QUESTIONS) == ["公积金"]
+    words = [("海川市水务集团", 1000), ("卡", 10), ("公积金", None)]
+    assert rank_terms(words, QUESTIONS) == ["公积金"]
 
 
-def test_contained_words_add_nothing() -> None:
-    ranked = rank_terms([("社保卡", 10), ("电子社保卡", 5), ("社保", 1)], ["电子社保卡", "社保卡", "社保"])
-    assert ranked == ["社保卡"]
+def test_overlapping_words_add_nothing() -> None:
+    """社保 (in all three questions) is chosen; 社保卡 and 电子社保卡 would only repeat it."""
+    ranked = rank_terms([("社保卡", 10), ("电子社保卡", 5), ("社保", 1), ("公积金", 1)],
+                        ["电子社保卡", "社保卡", "社保", "公积金"])
+    assert ranked == ["社保", "公积金"]
 
 
 def test_compose_respects_limit() -> None:
@@ -36,7 +45,8 @@ def test_compose_without_terms() -> None:
 
 def test_build_from_kb_folder(tmp_path: Path) -> None:
     (tmp_path / "dict").mkdir()
-    (tmp_path / "dict" / "a.txt").write_text("社保卡 2000 n\n公积金 1000 n\n海川燃气 10 nt\n", encoding="utf-8")
+    words = "社保卡 2000 n\n公积金 1000 n\n海川燃气 10 nt\n"
+    (tmp_path / "dict" / "a.txt").write_text(words, encoding="utf-8")
     (tmp_path / "faq").mkdir()
     (tmp_path / "faq" / "a.csv").write_text(
         "faq_id,category,question,similar_questions,answer\n"

@@ -414,3 +414,9 @@ def test_a_broken_character_from_the_decoder_is_dropped() -> None:
     )
     assert events[0] == FinalEvent(QUESTION, 0.8, "scripted")
     assert conversation.calls[0][1] == QUESTION
+
+
+def test_hanging_up_during_unrecognised_speech_says_nothing() -> None:
+    s = session(ScriptedRecognizer(*[(True, [])] * 40))
+    assert collect_all(s, 40) == []
+    assert collect(s.finish()) == []

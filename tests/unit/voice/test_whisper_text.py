@@ -1,0 +1,103 @@
+"""Whisper output to a Transcript: joining, Simplified, confidences, the guard, limits.
+Fake segments stand in for faster-whisper's; no model is loaded."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from bot.errors import InputError, ModelNotBuiltError
+from bot.voice.base import Audio
+from bot.voice.whisper import WhisperTranscriber, _assemble, _join, _token_budget
+
+
+def seg(text: str, words: list[tuple[str, float]] | None = None, logprob: float = -0.2) -> Any:
+    ws = [SimpleNamespace(word=w, start=i * 0.3, end=i * 0.3 + 0.3, probability=p)
+          for i, (w, p) in enumerate(words or [])]
+    return SimpleNamespace(text=text, words=ws or None, avg_logprob=logprob)
+
+
+class FakeModel:
+    def __init__(self, segments: list[Any]) -> None:
+        self.segments = segments
+        self.kwargs: dict[str, Any] = {}
+
+    def transcribe(self, audio: Any, **kwargs: Any) -> tuple[Any, None]:
+        self.kwargs = kwargs
+        return iter(self.segments), None
+
+
+def engine(segments: list[Any], prompt: str = "") -> tuple[WhisperTranscriber, FakeModel]:
+    model = FakeModel(segments)
+    t = WhisperTranscriber(Path("/nonexistent"), prompt=prompt)
+    t._model = model
+    return t, model
+
+
+def test_join_mandarin_without_spaces_latin_with() -> None:
+    assert _join([" 我想听歌曲", " Let It", " Go", "好的 "]) == "我想听歌曲Let It Go好的"
+
+
+def test_assemble_simplifies_and_scores_words() -> None:
+    segment = seg("廣州市房地產", [("廣州", 0.9), ("市", 0.7), ("房地產", 0.8)])
+    text, words, confidence = _assemble([segment])
+    assert text == "广州市房地产"
+    assert [w.text for w in words] == ["广州", "市", "房地产"]
+    assert confidence == pytest.approx(0.8)
+
+
+def test_assemble_confidence_from_logprob_without_words() -> None:
+    _, words, confidence = _assemble([seg("你好", logprob=-0.5)])
+    assert words == ()
+    assert confidence == pytest.approx(math.exp(-0.5), abs=1e-4)
+
+
+def test_transcript_passes_options_and_prompt() -> None:
+    segment = seg("社保卡丢了", [("社保卡", 0.9), ("丢了", 0.9)])
+    t, model = engine([segment], prompt="市民来电咨询：社保卡。")
+    result = t.transcribe(Audio(bytes(32000)))
+    assert result.text == "社保卡丢了"
+    assert result.engine == "whisper" and result.duration_s == 1.0
+    assert model.kwargs["language"] == "zh"
+    assert model.kwargs["vad_filter"] is True
+    assert model.kwargs["initial_prompt"] == "市民来电咨询：社保卡。"
+
+
+def test_parroted_prompt_is_nothing_heard() -> None:
+    prompt = "12345政务服务热线，市民来电咨询：公积金、身份证、海川、社保卡。"
+    t, _ = engine([seg("公积金、身份证、海川、社保卡。", [("公积金", 0.5)])], prompt=prompt)
+    result = t.transcribe(Audio(bytes(32000)))
+    assert (result.text, result.confidence, result.words) == ("", 0.0, ())
+
+
+def test_silence_is_nothing_heard() -> None:
+    t, _ = engine([])
+    result = t.transcribe(Audio(bytes(32000)))
+    assert (result.text, result.confidence) == ("", 0.0)
+
+
+def test_empty_audio() -> None:
+    t, model = engine([seg("不该出现")])
+    assert t.transcribe(Audio(b"")).text == ""
+    assert model.kwargs == {}
+
+
+def test_over_limit() -> None:
+    t = WhisperTranscriber(Path("/nonexistent"), max_seconds=2)
+    with pytest.raises(InputError, match="over the 2 s limit"):
+        t.transcribe(Audio(bytes(16000 * 2 * 3)))
+
+
+def test_model_not_built(tmp_path: Path) -> None:
+    with pytest.raises(ModelNotBuiltError, match="run `bot build model`"):
+        WhisperTranscriber(tmp_path).load()
+
+
+def test_token_budget_scales_with_audio() -> None:
+    assert _token_budget(2.0, 12.0) == 40
+    assert _token_budget(300.0, 12.0) == 376  # per 30 s window
+    assert _token_budget(2.0, None) is None
