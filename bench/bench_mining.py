@@ -68,6 +68,7 @@ def lcqmc(limit: int | None) -> dict[str, Any]:
 
     from bot.engine.matcher import embedding_text
     from bot.mining.cluster import METHODS, cluster, knn
+    from bot.mining.defaults import DEFAULT_THRESHOLD
     from bot.mining.quality import pairwise_quality
 
     emb = embedder()
@@ -82,7 +83,8 @@ def lcqmc(limit: int | None) -> dict[str, Any]:
         rows: dict[str, Any] = {"texts": len(texts), "pairs": len(pairs),
                                 "embed_s": round(embed_s, 1)}
         for method in METHODS:
-            grid = THRESHOLDS if split == "dev" else [best[method][1]]
+            grid = THRESHOLDS if split == "dev" else sorted({best[method][1],
+                                                              DEFAULT_THRESHOLD})
             results = []
             for t in grid:
                 c = cluster(x, t, method, graph=graph)
@@ -203,7 +205,7 @@ def tipdm(threshold: float | None, top: int) -> dict[str, Any]:
 
     from bot.engine.service import FaqService
     from bot.index.versions import IndexStore
-    from bot.mining.cluster import DEFAULT_THRESHOLD
+    from bot.mining.defaults import DEFAULT_THRESHOLD
     from bot.mining.pipeline import MineOptions, mine
     from bot.mining.quality import purity
     from bot.text.tokenize import HotlineTokenizer

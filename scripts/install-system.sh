@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the bot and its tests use, installed only when missing (needs root):
-# espeak-ng (spoken answers), sox (audio tools in tests), chromium (browser tests).
+# espeak-ng (spoken answers), sox (audio tools in tests), chromium and a CJK font (browser
+# tests).
 # PostgreSQL for the store's tests is installed by scripts/start-postgres.sh.
 set -euo pipefail
 declare -A need=([espeak-ng]=espeak-ng [sox]=sox [chromium]=chromium)
@@ -8,6 +9,8 @@ missing=()
 for cmd in "${!need[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}")
 done
+# Headless Chromium renders Chinese pages as boxes without a CJK font.
+[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   echo "install: missing Debian packages: ${missing[*]} (run as root: apt-get install -y ${missing[*]})" >&2

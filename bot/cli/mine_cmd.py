@@ -54,8 +54,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--rebuild", action="store_true",
                         help="丢掉保存的聚类，只用这次给的数据全部重算")
     parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, metavar="COS",
-                        help=f"同一类的最低相似度（默认 {DEFAULT_THRESHOLD}：问的是同一件事，"
-                        "在 LCQMC dev 上选定；按事由归并留言可用 0.95，按话题 0.92）")
+                        help=f"同一类的最低相似度（默认 {DEFAULT_THRESHOLD}，在热线问法上选定；"
+                        "调高（如 0.95）类更细、更纯，调低类更大）")
     parser.add_argument("--method", choices=METHODS, default=DEFAULT_METHOD,
                         help=f"聚类方法（默认 {DEFAULT_METHOD}）")
     parser.add_argument("--recent-days", type=int, default=RECENT_DAYS, metavar="N",

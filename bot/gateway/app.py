@@ -33,6 +33,7 @@ class ChatRequest(BaseModel):
     text: str = Field(max_length=MAX_BODY_TEXT)
     session_id: str | None = None
     channel: Channel = Channel.CHAT
+    asr_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
 
 
 class ApiError(HTTPException):
@@ -109,7 +110,9 @@ def create_app(
     @app.post("/api/chat")
     async def chat(body: ChatRequest) -> dict[str, Any]:
         session_id = _session_id(body.session_id)
-        reply = await conversation.handle(session_id, body.text, body.channel)
+        reply = await conversation.handle(
+            session_id, body.text, body.channel, body.asr_confidence
+        )
         return reply.to_dict()
 
     @app.post("/api/sessions/{session_id}/end")

@@ -25,6 +25,7 @@ def build_gateway(settings: Settings, with_rasa: bool = True) -> FastAPI:
     rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s) if with_rasa else None
     conversation = ConversationService(rasa, engine, store, settings.max_message_chars)
     app = create_app(settings, conversation, store, engine, rasa)
+    _add_voice_and_pages(app, settings, conversation, store)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -34,6 +35,23 @@ def build_gateway(settings: Settings, with_rasa: bool = True) -> FastAPI:
 
     app.router.lifespan_context = lifespan
     return app
+
+
+def _add_voice_and_pages(
+    app: FastAPI, settings: Settings, conversation: ConversationService, store: object
+) -> None:
+    """The voice WebSocket (/ws/voice) and the pages; the ASR model loads on the first call."""
+    from bot.gateway.voice_ws import voice_router
+    from bot.voice.config import VoiceSettings
+    from bot.voice.factory import make_transcriber
+    from bot.voice.service import VoiceService
+    from bot.voice.tts import EspeakSynthesizer
+    from bot.web.pages import install_pages
+
+    transcriber = make_transcriber(VoiceSettings.load(settings), settings.kb_dir)
+    voice = VoiceService(conversation, transcriber, EspeakSynthesizer(), store)
+    app.include_router(voice_router(voice))
+    install_pages(app)
 
 
 def app_from_env() -> FastAPI:
