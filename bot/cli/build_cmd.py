@@ -37,13 +37,16 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def build_model(settings: Settings, force: bool = False) -> None:
-    if settings.embedder != "e5":
-        print(f"model: embedder is {settings.embedder}; nothing to build")
-        return
-    from bot.embed.e5_convert import convert
+    from bot.voice.whisper_build import build_whisper_model
 
+    if settings.embedder == "e5":
+        from bot.embed.e5_convert import convert
+
+        started = time.perf_counter()
+        path = convert(settings.e5_model_dir, force=force)
+        print(f"model: {path} ready ({time.perf_counter() - started:.1f} s)")
     started = time.perf_counter()
-    path = convert(settings.e5_model_dir, force=force)
+    path = build_whisper_model(settings, force=force)
     print(f"model: {path} ready ({time.perf_counter() - started:.1f} s)")
 
 

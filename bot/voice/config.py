@@ -7,6 +7,8 @@ Keys (environment > `.env` > defaults):
                          (default <BOT_BUILD_DIR>/models/whisper-base)
   BOT_ASR_MAX_SECONDS    longest audio accepted per file or utterance (default 600)
   BOT_ASR_THREADS        CPU threads for one Whisper model (default 2)
+  BOT_ASR_PARTIAL_S      Whisper streaming: a partial transcript every this many seconds of
+                         speech (default 0: finals only, the cheap choice on 2 cores)
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class VoiceSettings:
     # 230 MB before Whisper's own buffers.
     asr_max_seconds: float = 600.0
     asr_threads: int = 2
+    asr_partial_s: float = 0.0
 
     @classmethod
     def load(
@@ -64,7 +67,12 @@ class VoiceSettings:
         threads = _number(source, "BOT_ASR_THREADS", cls.asr_threads)
         if threads != int(threads) or not 1 <= threads <= 64:
             raise ConfigError(f"BOT_ASR_THREADS={threads!r} must be a whole number 1-64")
-        voice = cls(engine, vosk_dir, whisper_dir, max_s, int(threads))
+        partial = _number(source, "BOT_ASR_PARTIAL_S", cls.asr_partial_s)
+        if partial != 0 and not 0.5 <= partial <= 30:
+            raise ConfigError(
+                f"BOT_ASR_PARTIAL_S={partial!r} must be 0 (off) or between 0.5 and 30 seconds"
+            )
+        voice = cls(engine, vosk_dir, whisper_dir, max_s, int(threads), partial)
         if engine == "vosk" and vosk_dir is None:
             raise ConfigError(
                 "BOT_ASR_ENGINE=vosk needs BOT_VOSK_MODEL_DIR, the folder of an unzipped Vosk "

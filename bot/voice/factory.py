@@ -69,4 +69,5 @@ def make_transcriber(
         prompt=prompt,
         options=WhisperOptions(cpu_threads=voice.asr_threads),
         max_seconds=voice.asr_max_seconds,
+        partial_interval_s=voice.asr_partial_s or None,
     )

@@ -1,9 +1,10 @@
 """Drop what Whisper invents instead of hearing.
 
 On noise, silence or unintelligible speech Whisper tends to (a) read its initial prompt
-back, (b) loop one phrase (谢谢谢谢谢谢...), or (c) produce the subtitle credits it saw
-in training (字幕由Amara.org社区提供). A hotline must treat all three as "did not hear you",
-never as a question.
+back, (b) loop one phrase (谢谢谢谢谢谢...), (c) produce the subtitle credits it saw in
+training (字幕由Amara.org社区提供), or (d) go on after the speech has ended with a segment of
+its own (这些东西都不认识, 请问问问问...; measured on the real recordings, far more often with
+a prompt). A hotline must treat all of these as "did not hear you", never as a question.
 """
 
 from __future__ import annotations
@@ -21,6 +22,30 @@ _MIN_REPEATS_SINGLE = 5  # 1-character runs: 嗯嗯嗯 is real, 对对对对对�
 # A transcript this share of which lies in one stretch of the prompt is the prompt read back.
 _PARROT_SHARE = 0.6
 _PARROT_MIN_CHARS = 8  # two prompt terms in a row (公积金身份证) may still be a caller
+
+
+# An invented segment: its words align to no audio (start == end), or Whisper itself thought
+# the window was likely silence while being unsure of the words.
+_MAX_COMPRESSION = 2.4  # Whisper's own threshold for a repetitive (looping) segment
+_EMPTY_WORD_S = 0.02
+_NO_SPEECH = 0.4
+_LOW_WORD_PROB = 0.5
+
+
+def invented_segment(
+    no_speech_prob: float, compression_ratio: float, words: list[tuple[float, float, float]]
+) -> str | None:
+    """Why a Whisper segment is not speech, or None. `words` are (start, end, probability)."""
+    if compression_ratio > _MAX_COMPRESSION:
+        return f"a decoder loop (compression ratio {compression_ratio:.1f})"
+    if words:
+        empty = sum(end - start < _EMPTY_WORD_S for start, end, _ in words)
+        if empty * 2 > len(words):
+            return f"{empty} of {len(words)} words align to no audio"
+        mean_prob = sum(p for _, _, p in words) / len(words)
+        if no_speech_prob > _NO_SPEECH and mean_prob < _LOW_WORD_PROB:
+            return f"likely silence (no-speech {no_speech_prob:.2f}, words {mean_prob:.2f})"
+    return None
 
 
 def _plain(text: str) -> str:

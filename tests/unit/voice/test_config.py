@@ -32,8 +32,8 @@ def test_whisper_dir_follows_build_dir(tmp_path: Path) -> None:
 def test_keys(tmp_path: Path) -> None:
     voice = load(BOT_ASR_ENGINE="Vosk", BOT_VOSK_MODEL_DIR=str(tmp_path),
                  BOT_WHISPER_MODEL_DIR=str(tmp_path / "w"), BOT_ASR_MAX_SECONDS="90",
-                 BOT_ASR_THREADS="1")
-    assert voice == VoiceSettings("vosk", tmp_path, tmp_path / "w", 90.0, 1)
+                 BOT_ASR_THREADS="1", BOT_ASR_PARTIAL_S="1.5")
+    assert voice == VoiceSettings("vosk", tmp_path, tmp_path / "w", 90.0, 1, 1.5)
 
 
 def test_dotenv(tmp_path: Path) -> None:
@@ -49,6 +49,7 @@ def test_dotenv(tmp_path: Path) -> None:
      ({"BOT_ASR_MAX_SECONDS": "ten"}, r"BOT_ASR_MAX_SECONDS='ten' is not a number"),
      ({"BOT_ASR_MAX_SECONDS": "0"}, r"BOT_ASR_MAX_SECONDS=0.0 must be between"),
      ({"BOT_ASR_THREADS": "1.5"}, r"BOT_ASR_THREADS=1.5 must be a whole number"),
+     ({"BOT_ASR_PARTIAL_S": "0.1"}, r"BOT_ASR_PARTIAL_S=0.1 must be 0 \(off\) or between"),
      ({"BOT_ASR_ENGINE": "vosk"}, r"BOT_ASR_ENGINE=vosk needs BOT_VOSK_MODEL_DIR")],
 )
 def test_invalid(env: dict[str, str], message: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.voice.guard import clean_transcript, collapse_repeats, parrots_prompt
+from bot.voice.guard import clean_transcript, collapse_repeats, invented_segment, parrots_prompt
 
 PROMPT = "12345政务服务热线，市民来电咨询：公积金、身份证、海川、社保卡、过户、护照、个税。"
 
@@ -52,3 +52,13 @@ def test_blank_is_nothing_heard() -> None:
 
 def test_no_prompt_no_parrot() -> None:
     assert not parrots_prompt("公积金、身份证、海川、社保卡", "")
+
+
+def test_invented_segment_rules() -> None:
+    speech = [(0.0, 0.3, 0.9), (0.3, 0.6, 0.8)]
+    assert invented_segment(0.01, 0.8, speech) is None
+    assert "loop" in (invented_segment(0.7, 16.0, speech) or "")
+    assert "align to no audio" in (invented_segment(0.4, 0.7, [(3.85, 3.85, 0.1)] * 3) or "")
+    unsure = [(2.66, 3.22, 0.1), (3.2, 3.4, 0.8)]
+    assert "likely silence" in (invented_segment(0.51, 0.86, unsure) or "")
+    assert invented_segment(0.5, 0.8, speech) is None  # sure of its words: keep

@@ -15,10 +15,12 @@ from bot.voice.base import Audio
 from bot.voice.whisper import WhisperTranscriber, _assemble, _join, _token_budget
 
 
-def seg(text: str, words: list[tuple[str, float]] | None = None, logprob: float = -0.2) -> Any:
-    ws = [SimpleNamespace(word=w, start=i * 0.3, end=i * 0.3 + 0.3, probability=p)
+def seg(text: str, words: list[tuple[str, float]] | None = None, logprob: float = -0.2,
+        no_speech: float = 0.01, compression: float = 0.8, width: float = 0.3) -> Any:
+    ws = [SimpleNamespace(word=w, start=i * width, end=(i + 1) * width, probability=p)
           for i, (w, p) in enumerate(words or [])]
-    return SimpleNamespace(text=text, words=ws or None, avg_logprob=logprob)
+    return SimpleNamespace(text=text, words=ws or None, avg_logprob=logprob,
+                           no_speech_prob=no_speech, compression_ratio=compression)
 
 
 class FakeModel:
@@ -72,6 +74,16 @@ def test_parroted_prompt_is_nothing_heard() -> None:
     t, _ = engine([seg("公积金、身份证、海川、社保卡。", [("公积金", 0.5)])], prompt=prompt)
     result = t.transcribe(Audio(bytes(32000)))
     assert (result.text, result.confidence, result.words) == ("", 0.0, ())
+
+
+def test_invented_tail_segments_are_dropped() -> None:
+    """Measured on real recordings: after the speech, Whisper adds a segment of its own."""
+    real = seg("相比于其他一线城市。", [("相比", 0.9), ("于", 0.9), ("一线城市。", 0.8)])
+    loop = seg("请问问问问问问问", [("请", 0.97), ("问", 0.99)], no_speech=0.7, compression=33.0)
+    unsure = seg("试试", [("试", 0.1), ("试", 0.8)], no_speech=0.51)
+    no_audio = seg("这些东西都不认识", [("这些", 0.3), ("东西", 0.2), ("都", 0.1)], width=0.0)
+    t, _ = engine([real, loop, unsure, no_audio])
+    assert t.transcribe(Audio(bytes(32000))).text == "相比于其他一线城市。"
 
 
 def test_silence_is_nothing_heard() -> None:
