@@ -5,8 +5,9 @@ Each simulated citizen opens a session, asks the next question of the mix (the k
 base's similar questions in a fixed shuffled order, none asked twice, so the engine's query
 cache never helps), ends the session and starts the next at once (closed loop, no think
 time: the worst case for N sessions). A turn's latency is the client's wall time of
-POST /api/chat; the CPU each part spends per turn is read from /proc (own stack only). Latency of turns answered in degraded mode (rasa not reached) is counted
-apart, so a fallback cannot pass for the full path. Target: p95 <= 300 ms at 8 sessions.
+POST /api/chat; the CPU each part spends per turn is read from /proc (own stack only).
+Turns answered in degraded mode (rasa not reached) are counted apart, so a fallback cannot
+pass for the full path. Target: p95 <= 300 ms at 8 sessions.
 
 Run against a running stack:   .venv/bin/python bench/bench_stack.py --url http://127.0.0.1:8000
 or let it start its own (Supervisor on free ports, data in a temporary folder):

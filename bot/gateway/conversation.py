@@ -148,16 +148,24 @@ class ConversationService:
         if not is_meaningful(text):
             # "你好", "嗯": nothing for the engine to match, and no reason to hand over.
             return ChatReply(session_id, (BotMessage(replies.EMPTY),), "reply", degraded=True)
-        result: FaqResult = await run_in_threadpool(self.engine.ask, text)
-        candidates = tuple(Candidate(c.faq_id, c.score) for c in result.candidates)
-        if result.decision is Decision.ANSWER and result.top is not None:
+        try:
+            result: FaqResult | None = await run_in_threadpool(self.engine.ask, text)
+        except Exception:  # neither rasa nor the engine: a human must take it
+            log.exception("FAQ engine failed in degraded mode; handing over")
+            result = None
+        candidates = (
+            tuple(Candidate(c.faq_id, c.score) for c in result.candidates) if result else ()
+        )
+        if result is None:
+            pass
+        elif result.decision is Decision.ANSWER and result.top is not None:
             await self._write("mark_answered", self.store.mark_answered, session_id,
                               result.top.faq_id)
             return ChatReply(
                 session_id, (BotMessage(result.top.answer),), "answer",
                 result.top.faq_id, candidates, degraded=True,
             )
-        if result.decision is Decision.CLARIFY:
+        elif result.decision is Decision.CLARIFY:
             state.choices = [(c.faq_id, c.question) for c in result.candidates]
             return ChatReply(
                 session_id, (replies.choices_message(state.choices),), "clarify",

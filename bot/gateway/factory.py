@@ -12,6 +12,7 @@ from bot.gateway.app import create_app
 from bot.gateway.conversation import ConversationService
 from bot.gateway.rasa_client import RasaClient
 from bot.settings import Settings
+from bot.store.base import Store
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ def build_gateway(settings: Settings, with_rasa: bool = True) -> FastAPI:
 
 
 def _add_voice_and_pages(
-    app: FastAPI, settings: Settings, conversation: ConversationService, store: object
+    app: FastAPI, settings: Settings, conversation: ConversationService, store: Store
 ) -> None:
     """The voice WebSocket (/ws/voice) and the pages; the ASR model loads on the first call."""
     from bot.gateway.voice_ws import voice_router

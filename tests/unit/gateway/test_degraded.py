@@ -115,3 +115,16 @@ def test_rasa_coming_back_takes_over_again(
     body = _chat(client, "2", "d-8")
     assert body["degraded"] is False
     assert [t for _, t, _ in rasa.sent] == ["2"]
+
+
+def test_engine_failure_in_degraded_mode_hands_over(
+    client: TestClient, engine: FakeEngine, store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(text: str) -> None:
+        raise RuntimeError("index files unreadable")
+
+    monkeypatch.setattr(engine, "ask", broken)
+    body = _chat(client, ANSWERED, "d-broken")
+    assert body["decision"] == "handover" and body["outcome"] == "transferred"
+    record = store.get_session("d-broken")
+    assert record is not None and record.reason is TransferReason.LOW_CONFIDENCE
