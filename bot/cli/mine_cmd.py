@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -62,8 +61,10 @@ def register(subparsers: Any) -> None:
                         help=f"“近期”指数据里最后 N 天（默认 {RECENT_DAYS}），用来判断上升")
     parser.add_argument("--top", type=int, default=DEFAULT_TOP, metavar="N",
                         help=f"屏幕上列出前 N 个类（默认 {DEFAULT_TOP}；报告文件里是全部）")
-    parser.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1), metavar="N",
-                        help="向量模型用几个 CPU 线程（默认 2）")
+    # One thread: on a machine shared with other work, two threads per process fight over
+    # the cores and run slower (README); a dedicated machine gains from --threads 2.
+    parser.add_argument("--threads", type=int, default=1, metavar="N",
+                        help="向量模型用几个 CPU 线程（默认 1；机器空闲时可用 2）")
     parser.set_defaults(func=run)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import logging
 import os
 import re
@@ -167,11 +168,24 @@ def training_inputs(root: Path) -> list[Path]:
     return files
 
 
+def _content(path: Path) -> bytes:
+    """What rasa trains on: YAML as parsed, so that editing a comment does not retrain;
+    anything else (and YAML that does not parse, which rasa will report) byte for byte."""
+    raw = path.read_bytes()
+    if path.suffix in {".yml", ".yaml"}:
+        try:
+            parsed = yaml.safe_load(raw.decode("utf-8"))
+        except (UnicodeDecodeError, yaml.YAMLError):
+            return raw
+        return json.dumps(parsed, sort_keys=True, ensure_ascii=False, default=str).encode()
+    return raw
+
+
 def training_fingerprint(root: Path) -> str:
     digest = hashlib.sha256()
     for path in training_inputs(root):
         digest.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+        digest.update(hashlib.sha256(_content(path)).digest())
     return digest.hexdigest()
 
 

@@ -84,16 +84,26 @@ class ClusterModel:
         return name
 
     def _absorb(self, keys: list[str], vectors: np.ndarray) -> int:
-        """Cluster `keys` among themselves: groups become clusters, singletons the pool."""
+        """Cluster `keys` among themselves: singletons go to the pool; a group joins the
+        existing cluster its rows are on average at least `threshold` similar to (the
+        merge a full rebuild would make), else becomes a new cluster."""
         made = 0
         if not keys:
             return made
         result = cluster(vectors, self.threshold, self.method)
+        groups = [result.members(g) for g in range(result.n_groups)]
+        self.pool.extend(keys[m[0]] for m in groups if len(m) < MIN_CLUSTER_ROWS)
+        groups = [m for m in groups if len(m) >= MIN_CLUSTER_ROWS]
+        if not groups:
+            return made
+        # Mean cosine of a group to a cluster = the cluster's linkage with the group's mean.
+        means = np.stack([vectors[m].mean(axis=0) for m in groups])
+        placed = self._nearest(means)
         new_sums = []
-        for g in range(result.n_groups):
-            members = result.members(g)
-            if len(members) < MIN_CLUSTER_ROWS:
-                self.pool.extend(keys[i] for i in members)
+        for members, (g, mean) in zip(groups, placed, strict=True):
+            if g >= 0 and mean >= self.threshold:
+                self.clusters[g].members.extend(keys[i] for i in members)
+                self.sums[g] += vectors[members].sum(axis=0)
                 continue
             self.clusters.append(ModelCluster(self._new_id(), [keys[i] for i in members]))
             new_sums.append(vectors[members].sum(axis=0))

@@ -7,6 +7,9 @@ Keys (environment > `.env` > defaults):
                          (default <BOT_BUILD_DIR>/models/whisper-base)
   BOT_ASR_MAX_SECONDS    longest audio accepted per file or utterance (default 600)
   BOT_ASR_THREADS        CPU threads for one Whisper model (default 2)
+  BOT_ASR_PROMPT         Whisper's initial prompt: none (default) or domain (the hotline
+                         vocabulary from the knowledge base; see bench/bench_asr.py for why
+                         it is off by default)
   BOT_ASR_PARTIAL_S      Whisper streaming: a partial transcript every this many seconds of
                          speech (default 0: finals only, the cheap choice on 2 cores)
 """
@@ -22,6 +25,7 @@ from bot.errors import ConfigError
 from bot.settings import PROJECT_ROOT, Settings, _read_dotenv
 
 ENGINES = ("auto", "vosk", "whisper")
+PROMPTS = ("none", "domain")
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,7 @@ class VoiceSettings:
     asr_max_seconds: float = 600.0
     asr_threads: int = 2
     asr_partial_s: float = 0.0
+    asr_prompt: str = "none"
 
     @classmethod
     def load(
@@ -72,7 +77,12 @@ class VoiceSettings:
             raise ConfigError(
                 f"BOT_ASR_PARTIAL_S={partial!r} must be 0 (off) or between 0.5 and 30 seconds"
             )
-        voice = cls(engine, vosk_dir, whisper_dir, max_s, int(threads), partial)
+        prompt = source.get("BOT_ASR_PROMPT", "none").strip().lower()
+        if prompt not in PROMPTS:
+            raise ConfigError(
+                f"BOT_ASR_PROMPT={source['BOT_ASR_PROMPT']!r} is not one of {', '.join(PROMPTS)}"
+            )
+        voice = cls(engine, vosk_dir, whisper_dir, max_s, int(threads), partial, prompt)
         if engine == "vosk" and vosk_dir is None:
             raise ConfigError(
                 "BOT_ASR_ENGINE=vosk needs BOT_VOSK_MODEL_DIR, the folder of an unzipped Vosk "

@@ -51,8 +51,8 @@ def choose_engine(voice: VoiceSettings, engine: str | None = None) -> EngineChoi
 def make_transcriber(
     voice: VoiceSettings, kb_dir: Path | None = None, engine: str | None = None
 ) -> Transcriber:
-    """The transcriber (not loaded yet: call load() at start-up). `kb_dir` feeds Whisper's
-    domain prompt; without it Whisper runs unprompted."""
+    """The transcriber (not loaded yet: call load() at start-up). With BOT_ASR_PROMPT=domain,
+    `kb_dir` feeds Whisper's domain prompt."""
     choice = choose_engine(voice, engine)
     log.info("ASR engine: %s (%s)", choice.engine, choice.reason)
     if choice.engine == "vosk":
@@ -63,7 +63,9 @@ def make_transcriber(
     from bot.voice.prompt import build_domain_prompt
     from bot.voice.whisper import WhisperOptions, WhisperTranscriber
 
-    prompt = build_domain_prompt(kb_dir) if kb_dir is not None else ""
+    prompt = ""
+    if voice.asr_prompt == "domain" and kb_dir is not None:
+        prompt = build_domain_prompt(kb_dir)
     return WhisperTranscriber(
         voice.whisper_model_dir,
         prompt=prompt,

@@ -75,7 +75,7 @@ def test_fingerprint_is_stable(project: Path) -> None:
 def test_fingerprint_changes_with_each_training_input(project: Path, changed: str) -> None:
     before = rasa_cli.training_fingerprint(project)
     path = project / changed
-    path.write_text(path.read_text() + "\n# edit\n" if path.exists() else "new\n")
+    path.write_text(path.read_text() + "\nextra_key: 1\n" if path.exists() else "new\n")
     assert rasa_cli.training_fingerprint(project) != before
 
 
@@ -85,6 +85,20 @@ def test_fingerprint_ignores_other_files(project: Path) -> None:
     (project / "knowledge_base" / "faq").mkdir()
     (project / "knowledge_base" / "faq" / "faq.csv").write_text("a,b")
     assert rasa_cli.training_fingerprint(project) == before
+
+
+def test_comment_only_edits_do_not_retrain(project: Path) -> None:
+    before = rasa_cli.training_fingerprint(project)
+    config = project / "config.yml"
+    config.write_text("# why this pipeline\n" + config.read_text())
+    assert rasa_cli.training_fingerprint(project) == before
+
+
+def test_unparsable_yaml_still_fingerprints(project: Path) -> None:
+    (project / "data" / "nlu.yml").write_text("nlu: [unclosed\n")
+    before = rasa_cli.training_fingerprint(project)
+    (project / "data" / "nlu.yml").write_text("nlu: [unclosed, more\n")
+    assert rasa_cli.training_fingerprint(project) != before
 
 
 def test_dictionary_dir_comes_from_config(project: Path) -> None:

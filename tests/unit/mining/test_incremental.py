@@ -104,3 +104,23 @@ def test_other_settings_make_the_model_incompatible(embedder) -> None:
     assert model.incompatibility(embedder.name, THRESHOLD, "leader") is None
     assert "embedder" in str(model.incompatibility("e5", THRESHOLD, "leader"))
     assert "clustering" in str(model.incompatibility(embedder.name, 0.9, "leader"))
+
+
+def test_a_pool_group_close_to_a_cluster_joins_it(embedder, monkeypatch) -> None:
+    monkeypatch.setattr(incremental, "POOL_RECLUSTER_ROWS", 1)
+    rows = planted_rows()
+    model = build(embedder, rows)
+    shebao = cluster_of(model, next(r for r in rows if r.category == "shebao").key)
+    # Rows pooled before the cluster existed (an earlier run): they join when the pool
+    # is clustered again, instead of founding a second cluster of the same question.
+    old = [MinedRow("/data/old.csv", n, t) for n, t in
+           enumerate(["社保卡丢了怎么补办呀", "社保卡丢了怎么补办呀？"], 2)]
+    for row in old:
+        model.rows[row.key] = row
+        model.pool.append(row.key)
+    trigger = MinedRow("/data/new.csv", 2, "路灯坏了没人修")
+    stats = model.add([trigger], vectors(embedder, [trigger]),
+                      lambda rs: vectors(embedder, rs))
+    assert stats.new_clusters == 0
+    assert {cluster_of(model, r.key) for r in old} == {shebao}
+    assert trigger.key in model.pool

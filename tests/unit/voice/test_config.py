@@ -21,6 +21,7 @@ def test_defaults() -> None:
     assert voice.vosk_model_dir is None
     assert voice.whisper_model_dir.parts[-3:] == ("build", "models", "whisper-base")
     assert voice.asr_max_seconds == 600
+    assert voice.asr_prompt == "none"
 
 
 def test_whisper_dir_follows_build_dir(tmp_path: Path) -> None:
@@ -32,8 +33,8 @@ def test_whisper_dir_follows_build_dir(tmp_path: Path) -> None:
 def test_keys(tmp_path: Path) -> None:
     voice = load(BOT_ASR_ENGINE="Vosk", BOT_VOSK_MODEL_DIR=str(tmp_path),
                  BOT_WHISPER_MODEL_DIR=str(tmp_path / "w"), BOT_ASR_MAX_SECONDS="90",
-                 BOT_ASR_THREADS="1", BOT_ASR_PARTIAL_S="1.5")
-    assert voice == VoiceSettings("vosk", tmp_path, tmp_path / "w", 90.0, 1, 1.5)
+                 BOT_ASR_THREADS="1", BOT_ASR_PARTIAL_S="1.5", BOT_ASR_PROMPT="Domain")
+    assert voice == VoiceSettings("vosk", tmp_path, tmp_path / "w", 90.0, 1, 1.5, "domain")
 
 
 def test_dotenv(tmp_path: Path) -> None:
@@ -50,6 +51,7 @@ def test_dotenv(tmp_path: Path) -> None:
      ({"BOT_ASR_MAX_SECONDS": "0"}, r"BOT_ASR_MAX_SECONDS=0.0 must be between"),
      ({"BOT_ASR_THREADS": "1.5"}, r"BOT_ASR_THREADS=1.5 must be a whole number"),
      ({"BOT_ASR_PARTIAL_S": "0.1"}, r"BOT_ASR_PARTIAL_S=0.1 must be 0 \(off\) or between"),
+     ({"BOT_ASR_PROMPT": "yes"}, r"BOT_ASR_PROMPT='yes' is not one of none, domain"),
      ({"BOT_ASR_ENGINE": "vosk"}, r"BOT_ASR_ENGINE=vosk needs BOT_VOSK_MODEL_DIR")],
 )
 def test_invalid(env: dict[str, str], message: str) -> None:

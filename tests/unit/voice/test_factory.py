@@ -8,10 +8,13 @@ from pathlib import Path
 import pytest
 
 from bot.errors import ConfigError
+from bot.settings import PROJECT_ROOT
 from bot.voice.config import VoiceSettings
 from bot.voice.factory import choose_engine, make_transcriber
 from bot.voice.vosk_engine import VoskTranscriber
 from bot.voice.whisper import WhisperTranscriber
+
+KB = PROJECT_ROOT / "knowledge_base"
 
 
 def test_auto_without_vosk_is_whisper() -> None:
@@ -48,15 +51,19 @@ def test_unknown_engine() -> None:
         choose_engine(VoiceSettings(), "deepspeech")
 
 
-def test_make_whisper_logs_choice_and_builds_prompt(caplog: pytest.LogCaptureFixture) -> None:
-    from bot.settings import PROJECT_ROOT
-
+def test_make_whisper_logs_choice(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="bot.voice.factory"):
-        engine = make_transcriber(VoiceSettings(asr_threads=1), PROJECT_ROOT / "knowledge_base")
+        engine = make_transcriber(VoiceSettings(asr_threads=1), KB)
     assert isinstance(engine, WhisperTranscriber)
     assert "ASR engine: whisper (no Vosk model configured)" in caplog.text
-    assert "社保卡" in engine.prompt
+    assert engine.prompt == ""  # measured: the prompt raises CER on real recordings
     assert engine.options.cpu_threads == 1
+
+
+def test_domain_prompt_when_asked() -> None:
+    engine = make_transcriber(VoiceSettings(asr_prompt="domain"), KB)
+    assert isinstance(engine, WhisperTranscriber)
+    assert "社保卡" in engine.prompt
 
 
 def test_make_vosk_is_not_loaded_yet(tmp_path: Path) -> None:
