@@ -1,5 +1,10 @@
 """Mining quality: clustering on labelled question pairs (LCQMC) and on real citizen messages.
 
+hotline: the standard questions, similar questions and paraphrase queries of a hotline FAQ
+base, labelled with their entry, clustered together; pairwise F1 over all pairs. The default
+threshold (bot/mining/defaults.py) is the leader method's best on faq_eval_dev; the bundled
+knowledge base with its calibration queries checks it.
+
 lcqmc: every text of the LCQMC pairs is clustered together (e5, the mining pipeline's
 embedding); a label-1 pair should share a cluster, a label-0 pair should not. The threshold
 of each method is chosen on LCQMC dev (best pairwise F1), then reported once on LCQMC test.
@@ -11,7 +16,7 @@ fj4 subjects): the top clusters, purity against fj2's first-level categories, an
 ranking compares with fj3's vote counts. Run time and memory of `bot mine` itself are
 measured from the command line (README).
 
-    OMP_NUM_THREADS=1 .venv/bin/python bench/bench_mining.py [lcqmc] [tipdm] [--pairs N]
+    OMP_NUM_THREADS=1 .venv/bin/python bench/bench_mining.py [hotline] [lcqmc] [tipdm] [--pairs N]
 
 Embeddings are cached under build/cache/mining (a cold LCQMC run embeds ~40,000 texts:
 about 15 minutes on one core). Results: results/bench_mining.json.

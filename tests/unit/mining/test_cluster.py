@@ -74,8 +74,7 @@ def test_leader_does_not_chain_where_components_do() -> None:
     leader = cluster(x, threshold=0.99, method="leader")
     assert chained.n_groups == 1
     assert leader.n_groups > 3
-    ends = leader.labels[0] != leader.labels[-1]
-    assert ends
+    assert leader.labels[0] != leader.labels[-1]
 
 
 def test_centroids_are_normalised_means() -> None:
