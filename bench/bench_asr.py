@@ -46,6 +46,11 @@ class Variant:
     condition_on_previous_text: bool = False
     word_timestamps: bool = True
     fallback: bool = False  # Whisper's temperature fallback (0.0 ... 1.0) instead of 0.0 only
+    vad_min_silence_ms: int = 500
+    vad_threshold: float = 0.5
+    vad_speech_pad_ms: int = 400
+    patience: float = 1.0
+    gain_to_dbfs: float | None = None
     raw: bool = False  # call faster-whisper directly with its defaults (the "plain" baseline)
 
 
@@ -59,6 +64,11 @@ VARIANTS = {
     "noprompt-nots": Variant("noprompt-nots", prompt="none", without_timestamps=True),
     "noprompt-nowords": Variant("noprompt-nowords", prompt="none", word_timestamps=False),
     "noprompt-fallback": Variant("noprompt-fallback", prompt="none", fallback=True),
+    "gain": Variant("gain", prompt="none", gain_to_dbfs=-20.0),
+    "vad2000": Variant("vad2000", prompt="none", vad_min_silence_ms=2000),
+    "patience2": Variant("patience2", prompt="none", patience=2.0),
+    "vadsoft": Variant("vadsoft", prompt="none", vad_threshold=0.35),
+    "vadpad": Variant("vadpad", prompt="none", vad_speech_pad_ms=800),
     "domain": Variant("domain", prompt="domain"),
     "domain-b1": Variant("domain-b1", prompt="domain", beam_size=1),
     "generic": Variant("generic", prompt="以下是普通话的句子。"),
@@ -125,6 +135,9 @@ def make_engine(variant: Variant, threads: int) -> Any:
         beam_size=variant.beam_size, cpu_threads=threads, vad_filter=variant.vad_filter,
         without_timestamps=variant.without_timestamps,
         temperatures=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0) if variant.fallback else (0.0,),
+        vad_min_silence_ms=variant.vad_min_silence_ms, patience=variant.patience,
+        vad_threshold=variant.vad_threshold, vad_speech_pad_ms=variant.vad_speech_pad_ms,
+        gain_to_dbfs=variant.gain_to_dbfs,
         word_timestamps=variant.word_timestamps,
         condition_on_previous_text=variant.condition_on_previous_text,
     )

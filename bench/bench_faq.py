@@ -1,6 +1,8 @@
-"""FAQ retrieval and decisions, side by side: our engine (as configured, dense only, + BM25)
-against character TF-IDF, jieba BM25 and Rasa's ResponseSelector, on faq_eval_dev; then the
-engine variants and the lexical baselines on the bundled knowledge base as a second check.
+"""FAQ retrieval and decisions of our engine against TF-IDF, BM25 and Rasa, side by side.
+
+Our engine (as configured, dense only, + BM25 blends) against character TF-IDF, jieba BM25 and
+Rasa's ResponseSelector, on faq_eval_dev; then the engine variants and the lexical baselines
+on the bundled knowledge base as a second check.
 
 Every method's ranking is judged by bot.engine.evaluate.score_metrics: top-1, recall@3, MRR
 over the paraphrases, and answer precision / coverage / out-of-scope rejection at thresholds

@@ -1,5 +1,6 @@
-"""FAQ lookup latency (FaqMatcher.ask, one thread) at 166, 5,000 and 100,000 entries, and flat
-vs HNSW FAISS search at 5k-400k rows (to justify settings.exact_search_max_vectors).
+"""FAQ lookup latency (FaqMatcher.ask, one thread) at 166, 5,000 and 100,000 entries.
+
+Also flat vs HNSW FAISS search at 5k-400k rows, to justify settings.exact_search_max_vectors.
 
 Each scale runs in its own subprocess, so peak memory (getrusage maxrss) does not mix.
   kb166   the bundled knowledge base, real e5 vectors, its calibration queries

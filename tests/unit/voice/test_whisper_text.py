@@ -12,7 +12,7 @@ import pytest
 
 from bot.errors import InputError, ModelNotBuiltError
 from bot.voice.base import Audio
-from bot.voice.whisper import WhisperTranscriber, _assemble, _join, _token_budget
+from bot.voice.whisper import WhisperTranscriber, _assemble, _join, _token_budget, raise_level
 
 
 def seg(text: str, words: list[tuple[str, float]] | None = None, logprob: float = -0.2,
@@ -113,3 +113,24 @@ def test_token_budget_scales_with_audio() -> None:
     assert _token_budget(2.0, 12.0) == 40
     assert _token_budget(300.0, 12.0) == 376  # per 30 s window
     assert _token_budget(2.0, None) is None
+
+
+def test_raise_level_lifts_quiet_audio_without_clipping() -> None:
+    import numpy as np
+
+    quiet = np.sin(np.linspace(0, 200, 16000)).astype(np.float32) * 0.01  # about -43 dBFS
+    louder = raise_level(quiet, -20.0)
+    rms = float(np.sqrt(np.mean(louder**2)))
+    assert 20 * np.log10(rms) == pytest.approx(-20.0, abs=0.1)
+    spiky = quiet.copy()
+    spiky[100] = 0.5  # a click: the peak limit wins
+    assert float(np.max(np.abs(raise_level(spiky, -20.0)))) == pytest.approx(0.95, abs=1e-3)
+
+
+def test_raise_level_leaves_silence_and_loud_audio() -> None:
+    import numpy as np
+
+    silence = np.zeros(1600, np.float32)
+    loud = np.full(1600, 0.5, np.float32)
+    assert raise_level(silence, -20.0) is silence
+    assert raise_level(loud, -20.0) is loud
