@@ -90,6 +90,12 @@ def create_app(
     async def health() -> dict[str, Any]:
         parts: dict[str, Any] = {"gateway": {"status": "ok"}}
         try:
+            # The action server answers through rasa and swaps in a newly published version
+            # on its own; the gateway's copy is swapped here too, so health reports what
+            # is served, not what was loaded at start.
+            reload = getattr(engine, "reload_if_changed", None)
+            if reload is not None:
+                await run_in_threadpool(reload)
             version = engine.version
             parts["faq_index"] = {"status": "ok" if version else "down", "version": version}
         except Exception as err:  # noqa: BLE001 - health reports, never raises

@@ -45,6 +45,13 @@ class FakeEngine:
         self.script = script or {}
         self.asked: list[str] = []
         self.version: str | None = INDEX_VERSION
+        self.published: str | None = None  # a version "published" since start
+
+    def reload_if_changed(self) -> bool:
+        if self.published is None or self.published == self.version:
+            return False
+        self.version = self.published
+        return True
 
     def ask(self, text: str) -> FaqResult:
         self.asked.append(text)

@@ -68,6 +68,14 @@ def test_no_index_is_down(make_client: MakeClient, engine: FakeEngine) -> None:
     assert body["status"] == "degraded"
 
 
+def test_health_reports_a_version_published_since_start(
+    make_client: MakeClient, engine: FakeEngine
+) -> None:
+    engine.published = "v-published-later"
+    body = make_client().get("/health").json()
+    assert body["parts"]["faq_index"] == {"status": "ok", "version": "v-published-later"}
+
+
 class _BrokenEngine(FakeEngine):
     @property  # type: ignore[override]
     def version(self) -> str | None:
