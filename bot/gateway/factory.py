@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from bot.gateway.app import create_app
+from bot.gateway.chat_ws import ChatHub
 from bot.gateway.conversation import ConversationService
 from bot.gateway.rasa_client import RasaClient
 from bot.settings import Settings
@@ -27,10 +28,13 @@ def build_gateway(settings: Settings, with_rasa: bool = True) -> FastAPI:
     conversation = ConversationService(rasa, engine, store, settings.max_message_chars)
     app = create_app(settings, conversation, store, engine, rasa)
     _add_voice_and_pages(app, settings, conversation, store)
+    chat_hub = _add_chat(app, conversation)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
+        chat_hub.draining = True
+        await chat_hub.close_all()
         if rasa is not None:
             await rasa.close()
 
@@ -53,6 +57,17 @@ def _add_voice_and_pages(
     voice = VoiceService(conversation, transcriber, EspeakSynthesizer(), store)
     app.include_router(voice_router(voice))
     install_pages(app)
+
+
+def _add_chat(app: FastAPI, conversation: ConversationService) -> ChatHub:
+    """The citizen chat: WebSocket /ws/chat (REST /api/chat is create_app's) and /chat."""
+    from bot.gateway.chat_ws import chat_router
+    from bot.web.chat_pages import install_chat_pages
+
+    hub = ChatHub()
+    app.include_router(chat_router(conversation, hub))
+    install_chat_pages(app)
+    return hub
 
 
 def app_from_env() -> FastAPI:
