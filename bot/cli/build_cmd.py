@@ -60,6 +60,13 @@ def build_index(settings: Settings, force: bool = False) -> int:
     current = service.index_store.current_path()
     if current is not None and not force:
         manifest = json.loads((current / "manifest.json").read_text(encoding="utf-8"))
+        # Once editors publish from the console, its database is the source of truth: a
+        # rebuild from the bundled files here would silently undo their work.
+        if manifest.get("source") == "console":
+            print(f"index: {current.name} was published from the console by "
+                  f"{manifest.get('published_by', '?')}; not rebuilding from {settings.kb_dir} "
+                  "(use --force to replace it)")
+            return 0
         if (
             manifest.get("kb_hash") == kb_hash(kb)
             and manifest.get("embedder") == service.embedder.name

@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "bot.cli.mine_cmd",
     "bot.cli.demo_cmd",
     "bot.cli.transcribe_cmd",
+    "bot.cli.console_cmd",
 )
 
 

@@ -51,6 +51,11 @@ def register(subparsers: Any) -> None:
         "--until", metavar="YYYY-MM-DD[THH:MM]", help="截止时间（不含；只给日期时含当天）"
     )
     parser.add_argument("--by", choices=("day", "hour", "category", "channel"), help="分组")
+    parser.add_argument(
+        "--channel",
+        choices=("chat", "voice", "phone", "replay"),
+        help="只统计这个渠道的会话（默认全部渠道，含回放测试）",
+    )
     parser.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
     parser.add_argument(
         "--db", metavar="URL", help="数据库 URL（默认 BOT_DATABASE_URL 或数据目录里的 SQLite）"
@@ -124,7 +129,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         if args.close_idle:
             closed = store.close_idle_sessions(datetime.now() - timedelta(minutes=IDLE_MINUTES))
             log.info("closed %d idle sessions", closed)
-        stats = compute_stats(store, since, until, args.by, categories=categories, top=args.top)
+        stats = compute_stats(
+            store, since, until, args.by, categories=categories, top=args.top,
+            channel=getattr(args, "channel", None),
+        )
     if args.json:
         print(json.dumps(stats.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
@@ -14,6 +15,10 @@ from bot.gateway.conversation import ConversationService
 from bot.gateway.rasa_client import RasaClient
 from bot.settings import Settings
 from bot.store.base import Store
+
+if TYPE_CHECKING:
+    from bot.console.context import Console
+    from bot.engine.service import FaqService
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +34,14 @@ def build_gateway(settings: Settings, with_rasa: bool = True) -> FastAPI:
     app = create_app(settings, conversation, store, engine, rasa)
     _add_voice_and_pages(app, settings, conversation, store)
     chat_hub = _add_chat(app, conversation)
+    console = _add_console_and_dashboard(app, settings, store, engine)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         chat_hub.draining = True
         await chat_hub.close_all()
+        console.close()
         if rasa is not None:
             await rasa.close()
 
@@ -68,6 +75,21 @@ def _add_chat(app: FastAPI, conversation: ConversationService) -> ChatHub:
     app.include_router(chat_router(conversation, hub))
     install_chat_pages(app)
     return hub
+
+
+def _add_console_and_dashboard(
+    app: FastAPI, settings: Settings, store: Store, engine: FaqService
+) -> Console:
+    """The editors' console (/console, /api/console/*) and the managers' dashboard
+    (/dashboard, /api/dashboard/*); the dashboard signs in through the console's auth."""
+    from bot.console.api import install_console
+    from bot.dashboard.api import dashboard_router
+    from bot.web.dashboard_pages import install_dashboard_page
+
+    console = install_console(app, settings, store, engine)
+    app.include_router(dashboard_router(store, engine.entry))
+    install_dashboard_page(app)
+    return console
 
 
 def app_from_env() -> FastAPI:

@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -127,10 +128,122 @@ def _work_orders(conn: Connection) -> None:
     md.create_all(conn, tables=[orders, sequences])
 
 
+def _console_users_sessions(conn: Connection) -> None:
+    md = MetaData()
+    users = Table(
+        "console_users",
+        md,
+        Column("username", String(64), primary_key=True),
+        Column("role", String(16), nullable=False),
+        Column("display_name", String(100), nullable=False),
+        Column("password_hash", Text(), nullable=False),
+        Column("active", Boolean(), nullable=False),
+        Column("failed_logins", Integer(), nullable=False),
+        Column("locked_until", DateTime()),
+        Column("created_at", DateTime(), nullable=False),
+        Column("updated_at", DateTime(), nullable=False),
+    )
+    sessions = Table(
+        "console_sessions",
+        md,
+        Column("token_hash", String(64), primary_key=True),
+        Column(
+            "username",
+            String(64),
+            ForeignKey("console_users.username", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        Column("created_at", DateTime(), nullable=False),
+        Column("last_seen_at", DateTime(), nullable=False),
+        Column("expires_at", DateTime(), nullable=False),
+        Index("ix_console_sessions_username", "username"),
+    )
+    md.create_all(conn, tables=[users, sessions])
+
+
+def _audit_log(conn: Connection) -> None:
+    md = MetaData()
+    Table(
+        "audit_log",
+        md,
+        Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+        Column("at", DateTime(), nullable=False),
+        Column("username", String(64), nullable=False),
+        Column("action", String(32), nullable=False),
+        Column("entity", String(200), nullable=False),
+        Column("before", Text()),
+        Column("after", Text()),
+        Index("ix_audit_log_at", "at"),
+        Index("ix_audit_log_entity", "entity"),
+    )
+    md.create_all(conn)
+
+
+def _kb_entries_revisions(conn: Connection) -> None:
+    md = MetaData()
+    Table(
+        "kb_entries",
+        md,
+        Column("faq_id", String(64), primary_key=True),
+        Column("category", String(200), nullable=False),
+        Column("question", Text(), nullable=False),
+        Column("similar_questions", Text(), nullable=False),
+        Column("answer", Text(), nullable=False),
+        Column("department", String(200), nullable=False),
+        Column("valid_from", Date()),
+        Column("valid_to", Date()),
+        Column("status", String(16), nullable=False),
+        Column("revision", Integer(), nullable=False),
+        Column("published_revision", Integer()),
+        Column("updated_at", DateTime(), nullable=False),
+        Column("updated_by", String(64), nullable=False),
+        Column("review_comment", Text()),
+        Index("ix_kb_entries_status", "status"),
+    )
+    Table(
+        "kb_revisions",
+        md,
+        Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+        Column("faq_id", String(64), nullable=False),
+        Column("revision", Integer(), nullable=False),
+        Column("action", String(32), nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("content", Text(), nullable=False),
+        Column("at", DateTime(), nullable=False),
+        Column("by", String(64), nullable=False),
+        Column("comment", Text()),
+        Index("ux_kb_revisions_faq_revision", "faq_id", "revision", unique=True),
+    )
+    md.create_all(conn)
+
+
+def _publish_jobs(conn: Connection) -> None:
+    md = MetaData()
+    Table(
+        "publish_jobs",
+        md,
+        Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+        Column("state", String(16), nullable=False),
+        Column("requested_by", String(64), nullable=False),
+        Column("requested_at", DateTime(), nullable=False),
+        Column("reason", String(200), nullable=False),
+        Column("started_at", DateTime()),
+        Column("finished_at", DateTime()),
+        Column("version", String(128)),
+        Column("error", Text()),
+        Index("ix_publish_jobs_state", "state"),
+    )
+    md.create_all(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_sessions_turns", _sessions_turns),
     Migration("0002_work_orders", _work_orders),
     Migration("0003_handover_summary", ("ALTER TABLE sessions ADD COLUMN handover_summary TEXT",)),
+    Migration("0004_console_users_sessions", _console_users_sessions),
+    Migration("0005_audit_log", _audit_log),
+    Migration("0006_kb_entries_revisions", _kb_entries_revisions),
+    Migration("0007_publish_jobs", _publish_jobs),
 )
 
 

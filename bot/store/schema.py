@@ -12,6 +12,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -104,4 +105,105 @@ work_order_sequences = Table(
     metadata,
     Column("day", String(8), primary_key=True),  # yyyymmdd
     Column("last", Integer(), nullable=False),
+)
+
+# -- the knowledge-editor console (bot/console/) -------------------------------------------
+
+console_users = Table(
+    "console_users",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("display_name", String(100), nullable=False),
+    Column("password_hash", Text(), nullable=False),  # scrypt$n$r$p$salt$hash (base64)
+    Column("active", Boolean(), nullable=False, default=True),
+    Column("failed_logins", Integer(), nullable=False, default=0),
+    Column("locked_until", DateTime()),
+    Column("created_at", DateTime(), nullable=False),
+    Column("updated_at", DateTime(), nullable=False),
+)
+
+# The cookie carries a random token; only its SHA-256 is stored, so a copy of the
+# database does not hand out live sessions.
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column(
+        "username",
+        String(64),
+        ForeignKey("console_users.username", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("created_at", DateTime(), nullable=False),
+    Column("last_seen_at", DateTime(), nullable=False),
+    Column("expires_at", DateTime(), nullable=False),  # the absolute limit
+    Index("ix_console_sessions_username", "username"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+    Column("at", DateTime(), nullable=False),
+    Column("username", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("entity", String(200), nullable=False),  # entry:ID, user:NAME, version:NAME, ...
+    Column("before", Text()),  # JSON
+    Column("after", Text()),  # JSON
+    Index("ix_audit_log_at", "at"),
+    Index("ix_audit_log_entity", "entity"),
+)
+
+# The working state of each entry; `published_revision` names the revision whose content
+# is (or will be, once its publish job runs) in the index, so editing a published entry
+# does not change what citizens get until a reviewer approves the new revision.
+kb_entries = Table(
+    "kb_entries",
+    metadata,
+    Column("faq_id", String(64), primary_key=True),
+    Column("category", String(200), nullable=False),
+    Column("question", Text(), nullable=False),
+    Column("similar_questions", Text(), nullable=False),  # JSON list
+    Column("answer", Text(), nullable=False),
+    Column("department", String(200), nullable=False),
+    Column("valid_from", Date()),
+    Column("valid_to", Date()),
+    Column("status", String(16), nullable=False),
+    Column("revision", Integer(), nullable=False),
+    Column("published_revision", Integer()),
+    Column("updated_at", DateTime(), nullable=False),
+    Column("updated_by", String(64), nullable=False),
+    Column("review_comment", Text()),
+    Index("ix_kb_entries_status", "status"),
+)
+
+kb_revisions = Table(
+    "kb_revisions",
+    metadata,
+    Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+    Column("faq_id", String(64), nullable=False),
+    Column("revision", Integer(), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("content", Text(), nullable=False),  # JSON of the entry's fields
+    Column("at", DateTime(), nullable=False),
+    Column("by", String(64), nullable=False),
+    Column("comment", Text()),
+    Index("ux_kb_revisions_faq_revision", "faq_id", "revision", unique=True),
+)
+
+publish_jobs = Table(
+    "publish_jobs",
+    metadata,
+    Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+    Column("state", String(16), nullable=False),  # queued, running, done, failed
+    Column("requested_by", String(64), nullable=False),
+    Column("requested_at", DateTime(), nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("started_at", DateTime()),
+    Column("finished_at", DateTime()),
+    Column("version", String(128)),
+    Column("error", Text()),
+    Index("ix_publish_jobs_state", "state"),
 )

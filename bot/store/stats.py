@@ -5,13 +5,15 @@ when they were created. Open sessions (no outcome yet) are counted apart and are
 rates' denominator: a session still in progress has no outcome to count. To count idle ones
 as ended, close them first (`SqlStore.close_idle_sessions`, `bot stats --close-idle`).
 Rates are over ended sessions: deflected / ended, confirmed and unconfirmed apart.
+A `channel` (one, or a collection) narrows everything to sessions of those channels (work
+orders by their session's).
 """
 
 from __future__ import annotations
 
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Literal, TypeVar
@@ -21,11 +23,12 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql import ColumnElement
 
 from bot.errors import InputError
-from bot.store.base import Outcome, TransferReason
+from bot.store.base import Channel, Outcome, TransferReason
 from bot.store.schema import sessions, turns, work_orders
 
 T = TypeVar("T")
 GroupBy = Literal["day", "hour", "category", "channel"]
+ChannelFilter = Channel | str | Iterable[Channel | str] | None
 GROUP_BY: tuple[str, ...] = ("day", "hour", "category", "channel")
 UNKNOWN_CATEGORY = "未知"  # an FAQ the knowledge base does not (or no longer) list
 NO_FAQ = "未匹配"  # sessions that never reached an FAQ
@@ -156,19 +159,75 @@ def compute_stats(
     until: datetime | None = None,
     by: str | None = None,
     *,
-    categories: dict[str, str] | None = None,
+    categories: Mapping[str, str] | None = None,
     top: int = 10,
+    channel: ChannelFilter = None,
 ) -> Stats:
     """Statistics over sessions started in [since, until); `categories` maps faq_id to
-    its category for `by="category"`."""
+    its category for `by="category"`; `channel` keeps those channels' sessions only."""
+    only = _prepare(since, until, by, top, channel)
+    names = {} if categories is None else categories  # `or {}` would drop an empty-looking lazy map
+    read = _reader(store_or_engine)
+    return read(lambda conn: _Query(conn, since, until, only).stats(by, names, top))
+
+
+def compute_groups(
+    store_or_engine: Any,
+    since: datetime | None,
+    until: datetime | None,
+    by: str,
+    *,
+    categories: Mapping[str, str] | None = None,
+    channel: ChannelFilter = None,
+) -> tuple[GroupRow, ...]:
+    """Only the per-group outcome counts of compute_stats (cheaper: one grouped query)."""
+    only = _prepare(since, until, by, 1, channel)
+    names = {} if categories is None else categories
+    return _reader(store_or_engine)(lambda conn: _Query(conn, since, until, only).groups(by, names))
+
+
+def compute_agent_hourly(
+    store_or_engine: Any,
+    since: datetime | None,
+    until: datetime | None,
+    *,
+    channel: ChannelFilter = None,
+) -> tuple[tuple[str, int], ...]:
+    """Transferred sessions per clock hour ("YYYY-MM-DD HH:00", n), hours with any."""
+    only = _prepare(since, until, None, 1, channel)
+    return _reader(store_or_engine)(
+        lambda conn: _Query(conn, since, until, only).agent_volume()[1]
+    )
+
+
+def _prepare(
+    since: datetime | None,
+    until: datetime | None,
+    by: str | None,
+    top: int,
+    channel: ChannelFilter,
+) -> tuple[str, ...] | None:
+    """Check the arguments every query shares; return the channels' values (None: all)."""
     if by is not None and by not in GROUP_BY:
         raise InputError(f"cannot group statistics by {by!r}: use one of {', '.join(GROUP_BY)}")
     if since and until and since >= until:
         raise InputError(f"since {since.isoformat()} is not before until {until.isoformat()}")
     if top < 1:
         raise InputError(f"top must be at least 1, got {top}")
-    read = _reader(store_or_engine)
-    return read(lambda conn: _Query(conn, since, until).stats(by, categories or {}, top))
+    if channel is None or channel == "":
+        return None
+    chosen = (channel,) if isinstance(channel, (str, Channel)) else tuple(channel)
+    if not chosen:
+        raise InputError("channel: an empty collection selects nothing; pass None for all")
+    return tuple(sorted({_channel(c) for c in chosen}))
+
+
+def _channel(value: Channel | str) -> str:
+    try:
+        return Channel(value).value
+    except ValueError as err:
+        allowed = ", ".join(c.value for c in Channel)
+        raise InputError(f"channel {value!r} is not one of {allowed}") from err
 
 
 def _reader(source: Any) -> Callable[[Callable[[Connection], T]], T]:
@@ -185,10 +244,17 @@ def _reader(source: Any) -> Callable[[Callable[[Connection], T]], T]:
 
 
 class _Query:
-    def __init__(self, conn: Connection, since: datetime | None, until: datetime | None) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        since: datetime | None,
+        until: datetime | None,
+        channels: tuple[str, ...] | None = None,
+    ) -> None:
         self.conn = conn
         self.since = since
         self.until = until
+        self.channels = channels
         self.pg = conn.dialect.name == "postgresql"
 
     def _range(self, column: Any) -> ColumnElement[bool]:
@@ -199,12 +265,28 @@ class _Query:
             parts.append(column < self.until)
         return and_(*parts)
 
+    def _sessions(self) -> ColumnElement[bool]:
+        """The sessions counted: started in the range, of the channel if one is given."""
+        where = self._range(sessions.c.started_at)
+        if self.channels:
+            where = and_(where, sessions.c.channel.in_(self.channels))
+        return where
+
+    def _work_orders(self) -> ColumnElement[bool]:
+        where = self._range(work_orders.c.created_at)
+        if self.channels:
+            of_channel = select(sessions.c.session_id).where(
+                sessions.c.channel.in_(self.channels)
+            )
+            where = and_(where, work_orders.c.session_id.in_(of_channel))
+        return where
+
     def _format(self, column: Any, sqlite_fmt: str, pg_fmt: str) -> Any:
         # Stored times are local already, so formatting is all the bucketing needed.
         return func.to_char(column, pg_fmt) if self.pg else func.strftime(sqlite_fmt, column)
 
-    def stats(self, by: str | None, categories: dict[str, str], top: int) -> Stats:
-        in_range = self._range(sessions.c.started_at)
+    def stats(self, by: str | None, categories: Mapping[str, str], top: int) -> Stats:
+        in_range = self._sessions()
         counts = self._counts(None, in_range).get("", OutcomeCounts())
         reasons = self._pairs(
             select(sessions.c.reason, func.count())
@@ -213,10 +295,10 @@ class _Query:
         )
         orders = self._pairs(
             select(work_orders.c.category, func.count())
-            .where(self._range(work_orders.c.created_at))
+            .where(self._work_orders())
             .group_by(work_orders.c.category)
         )
-        hour_of_day, hourly = self._agent_volume(in_range)
+        hour_of_day, hourly = self.agent_volume()
         return Stats(
             since=self.since,
             until=self.until,
@@ -231,7 +313,7 @@ class _Query:
             agent_hour_of_day=hour_of_day,
             agent_hourly=hourly,
             by=by,
-            groups=self._groups(by, in_range, categories) if by else (),
+            groups=self.groups(by, categories) if by else (),
         )
 
     def _pairs(self, statement: Any) -> dict[str, int]:
@@ -259,9 +341,8 @@ class _Query:
             tallies["" if k is None else str(k)]["sessions"] += int(n)
         return {k: OutcomeCounts(**t) for k, t in tallies.items()}
 
-    def _groups(
-        self, by: str, in_range: ColumnElement[bool], categories: dict[str, str]
-    ) -> tuple[GroupRow, ...]:
+    def groups(self, by: str, categories: Mapping[str, str]) -> tuple[GroupRow, ...]:
+        in_range = self._sessions()
         if by == "category":
             faq = func.coalesce(sessions.c.faq_id, sessions.c.answered_faq_id)
             merged: dict[str, Counter[str]] = defaultdict(Counter)
@@ -332,9 +413,8 @@ class _Query:
         )
         return tuple(ranked[:top])
 
-    def _agent_volume(
-        self, in_range: ColumnElement[bool]
-    ) -> tuple[tuple[int, ...], tuple[tuple[str, int], ...]]:
+    def agent_volume(self) -> tuple[tuple[int, ...], tuple[tuple[str, int], ...]]:
+        in_range = self._sessions()
         # A transfer reaches an agent when the session ends, so bucket by ended_at.
         at = func.coalesce(sessions.c.ended_at, sessions.c.started_at)
         transferred = and_(in_range, sessions.c.outcome == Outcome.TRANSFERRED.value)
