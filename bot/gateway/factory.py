@@ -84,9 +84,11 @@ def _add_console_and_dashboard(
     (/dashboard, /api/dashboard/*); the dashboard signs in through the console's auth."""
     from bot.console.api import install_console
     from bot.dashboard.api import dashboard_router
+    from bot.web.console_pages import console_pages_router
     from bot.web.dashboard_pages import install_dashboard_page
 
     console = install_console(app, settings, store, engine)
+    app.include_router(console_pages_router(app))
     app.include_router(dashboard_router(store, engine.entry))
     install_dashboard_page(app)
     return console
