@@ -8,7 +8,6 @@ from bot.engine.queries import LabelledQuery
 from bot.engine.types import Decision, Thresholds
 from bot.errors import IndexBuildError
 from bot.kb.model import KnowledgeBase
-
 from tests.support.kb import entry
 
 OPEN = Thresholds(answer=0.0, margin=0.0, clarify=0.0)
@@ -78,8 +77,12 @@ def test_empty_kb_is_refused(embedder, index_store):
 
 def test_calibration_thresholds_are_stored_with_the_version(kb, embedder, index_store):
     queries = [LabelledQuery(q, e.faq_id, "paraphrase") for e in kb for q in e.all_questions]
-    queries += [LabelledQuery(t, "", "out_of_scope") for t in ("今天天气怎么样", "讲个笑话", "股票")]
-    path = build_version(kb, embedder, index_store, calibration=queries, target_precision=0.9)
+    queries += [
+        LabelledQuery(t, "", "out_of_scope") for t in ("今天天气怎么样", "讲个笑话", "股票")
+    ]
+    path = build_version(
+        kb, embedder, index_store, calibration=queries, target_precision=0.9
+    )
     stored = json.loads((path / "manifest.json").read_text())["thresholds"]
     assert stored["target_precision"] == 0.9
     assert load_version(path, embedder).thresholds.answer == stored["answer"]

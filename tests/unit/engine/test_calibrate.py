@@ -11,7 +11,9 @@ def _dataset():
     # just below the right ones, 20 out-of-scope queries scoring low.
     data = [_q(f"F{i}", f"F{i}", 0.95 - i * 0.001, 0.80) for i in range(40)]
     data += [_q(f"G{i}", f"G{i}", 0.84 - i * 0.001, 0.83) for i in range(10)]
-    data += [_q(f"H{i}", "WRONG", 0.90 - i * 0.001, 0.89, ["WRONG", f"H{i}", "Z"]) for i in range(10)]
+    data += [
+        _q(f"H{i}", "WRONG", 0.90 - i * 0.001, 0.89, ["WRONG", f"H{i}", "Z"]) for i in range(10)
+    ]
     data += [_q(None, "ANY", 0.80 - i * 0.002, 0.79) for i in range(20)]
     return data
 
