@@ -25,16 +25,19 @@ from bot.console.errors import ConsoleError
 from bot.console.imports import Importer
 from bot.console.index_versions import Versions
 from bot.console.jobs import JobStore
+from bot.console.mining import MiningService
+from bot.console.mining_accept import accepted_clusters
+from bot.console.mining_unanswered import MinedUnanswered
 from bot.console.publisher import Publisher
 from bot.console.routes_admin import admin_router
 from bot.console.routes_auth import auth_router
 from bot.console.routes_entries import entries_router
+from bot.console.routes_mining import mining_router
 from bot.console.routes_publish import publish_router
 from bot.console.routes_tools import tools_router
 from bot.console.routes_unanswered import unanswered_router
 from bot.console.signin import Authenticator
 from bot.console.similarity import Similarity
-from bot.console.unanswered import Unanswered
 from bot.embed.base import Embedder
 from bot.errors import InputError
 from bot.settings import Settings
@@ -73,27 +76,35 @@ def install_console(
     embedder: Embedder | None = None,
     start_worker: bool = True,
     seed: bool = True,
+    mining_options: Any | None = None,
 ) -> Console:
     """The console API on `app`; seeds the editable KB from settings.kb_dir on first use.
     `embedder` replaces the engine's for publishing (tests); `start_worker=False` leaves
-    jobs queued until `console.publisher.run_pending()` is called."""
+    jobs queued until `console.publisher.run_pending()` is called; `mining_options`
+    (bot.mining.pipeline.MineOptions) fixes the console's mining runs (default: follow the
+    saved model, as a scheduled `bot mine --log` left it)."""
     auth = install_auth(app, store, console_settings, clock)
     db = auth.db
     jobs = JobStore(db)
     entries = EntryStore(db, jobs)
     publisher = Publisher(settings, jobs, entries.query, engine, embedder)
+    mining = MiningService(settings, db, engine, clock, mining_options)
     console = Console(
         settings=settings, console_settings=auth.settings, db=db, auth=auth, engine=engine,
         entries=entries, jobs=jobs, publisher=publisher, versions=Versions(db, publisher),
         similarity=Similarity(engine), importer=Importer(db, entries),
-        unanswered=Unanswered(db, engine),
+        # The latest mining run's clusters group the list when there is one.
+        unanswered=MinedUnanswered(db, engine, mining,
+                                   lambda report: accepted_clusters(db, report)),
     )
     if seed:
         seed_from_files(console)
     for router in (entries_router, tools_router, publish_router, unanswered_router,
                    admin_router):
         app.include_router(router(console))
+    app.include_router(mining_router(console, mining))
     app.state.console = console
+    app.state.console_mining = mining
     if start_worker:
         publisher.start()
     return console

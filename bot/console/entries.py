@@ -19,7 +19,7 @@ from bot.console import audit
 from bot.console.db import ConsoleDb
 from bot.console.entry_query import EntryQuery
 from bot.console.errors import conflict, invalid, not_found
-from bot.console.fields import question_clash
+from bot.console.fields import check_publishable, question_clash
 from bot.console.jobs import JobStore
 from bot.console.records import (
     DRAFT,
@@ -187,6 +187,8 @@ class EntryStore:
             if before.status not in change.allowed_from:
                 state = STATUS_LABELS[before.status]
                 raise conflict(f"条目 {faq_id} 当前是“{state}”，不能{_VERBS[change.action]}")
+            if change in (SUBMIT, APPROVE):
+                check_publishable(before.entry)  # a draft may lack its answer; review may not
             values: dict[str, Any] = {
                 "status": change.to,
                 "revision": before.revision + 1,

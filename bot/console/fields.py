@@ -1,5 +1,6 @@
 """Checking an entry's fields as an editor typed them, by the rules a file import follows
-(bot/kb/rules.py: the same limits and the same Chinese messages)."""
+(bot/kb/rules.py: the same limits and the same Chinese messages). A draft may lack its
+answer (an accepted mining cluster is questions only); review and publishing need one."""
 
 from __future__ import annotations
 
@@ -70,8 +71,8 @@ def to_entry(faq_id: str, fields: EntryFields) -> FaqEntry:
             raise invalid(name, f"{label}过长：{len(value)} 字，上限 {MAX_LABEL_CHARS} 字")
     if not fields.question:
         raise invalid("question", "标准问为空")
-    if not fields.answer:
-        raise invalid("answer", "答案为空")
+    # An empty answer is fine in a draft (a mined cluster starts as questions only);
+    # check_publishable stops it at submit and approve.
     for name, value in (("question", fields.question), ("answer", fields.answer)):
         if message := rules.length_problem(name, value):
             raise invalid(name, message)
@@ -90,6 +91,13 @@ def to_entry(faq_id: str, fields: EntryFields) -> FaqEntry:
         valid_from=valid_from,
         valid_to=valid_to,
     )
+
+
+def check_publishable(entry: FaqEntry) -> None:
+    """422 naming `answer` when the entry cannot go to review or live without one."""
+    if not entry.answer.strip():
+        raise invalid("answer",
+                      "答案为空：这条草稿还没有答案；请先填写答案并保存，才能提交审核或发布")
 
 
 def _similar(question: str, items: Iterable[str]) -> tuple[str, ...]:

@@ -20,6 +20,8 @@ from bot.mining import coverage as cov
 from bot.mining.defaults import DEFAULT_METHOD, DEFAULT_MIN_SIZE, DEFAULT_THRESHOLD, RECENT_DAYS
 from bot.mining.describe import KeywordScorer, describe
 from bot.mining.incremental import ClusterModel, UpdateStats
+from bot.mining.latest import save_latest
+from bot.mining.lock import model_lock
 from bot.mining.rank import demand, priority
 from bot.mining.result import MinedCluster, MiningReport
 from bot.mining.rows import MinedRow, SourceSummary
@@ -97,6 +99,7 @@ def _update_model(rows: list[MinedRow], embed: _Embed, model_dir: Path | None,
     if model_dir is not None:
         model.save(model_dir)
         info["path"] = str(model_dir)
+    info["created_at"] = model.created_at  # a rebuild makes a new model: cluster ids restart
     info.update(stats.__dict__)
     return model, info
 
@@ -114,12 +117,25 @@ def mine(
     """Mine `rows` (with every row already in the model at `model_dir`, if any).
 
     `service`: a FaqService for coverage (None: coverage "unknown"); `tokens`: the hotline
-    tokenizer's `tokens`, for keywords (None: no keywords).
+    tokenizer's `tokens`, for keywords (None: no keywords). With `model_dir`, the run holds
+    the folder's lock (bot/mining/lock.py) from loading the model to saving the report
+    (<model_dir>/latest.json), so a scheduled and a console run never interleave.
     """
     options = options or MineOptions()
-    started = time.perf_counter()
     rows = _dedupe(rows)
     _check(rows, options)
+    if model_dir is None:
+        return _mine(rows, embedder, service, tokens, None, summaries, options)
+    with model_lock(model_dir):
+        report = _mine(rows, embedder, service, tokens, model_dir, summaries, options)
+        save_latest(report.to_json(), model_dir)
+    return report
+
+
+def _mine(rows: list[MinedRow], embedder: Embedder, service: Any | None,
+          tokens: Callable[[str], list[str]] | None, model_dir: Path | None,
+          summaries: Sequence[SourceSummary], options: MineOptions) -> MiningReport:
+    started = time.perf_counter()
     embed = _Embed(embedder)
     model, model_info = _update_model(rows, embed, model_dir, options, embedder.name)
     clustered = time.perf_counter()

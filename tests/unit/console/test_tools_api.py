@@ -44,9 +44,9 @@ def test_check_of_an_existing_entry_ignores_the_entry_itself(editor: TestClient)
 
 
 def test_check_validates_the_fields(editor: TestClient) -> None:
-    r = editor.post("/api/console/check", json={**NEW, "answer": ""})
+    r = editor.post("/api/console/check", json={**NEW, "category": ""})
     assert r.status_code == 422
-    assert error_of(r)["field"] == "answer"
+    assert error_of(r)["field"] == "category"
 
 
 def test_check_needs_a_session(anonymous: TestClient) -> None:

@@ -125,10 +125,12 @@ export async function render(ctx) {
     }
   }
 
-  function localProblems(draft) {
+  // A draft may be saved without an answer (an accepted mining cluster starts so); only
+  // submitting for review needs one, as the server also enforces.
+  function localProblems(draft, forSubmit = false) {
     const problems = [];
     if (!draft.question) problems.push("请填写标准问题");
-    if (!draft.answer) problems.push("请填写答案");
+    if (forSubmit && !draft.answer) problems.push("请填写答案：草稿可以先不写答案，提交审核前必须填写");
     if (!draft.category) problems.push("请填写分类");
     if (draft.valid_from && draft.valid_to && draft.valid_from > draft.valid_to) problems.push("有效期的开始日期不能晚于结束日期");
     return problems;
@@ -173,6 +175,11 @@ export async function render(ctx) {
   }
 
   async function submit() {
+    const missing = localProblems(getDraft(), true);
+    if (missing.length) {
+      formError.replaceChildren(el("div", { class: "banner error" }, missing.join("；")));
+      return;
+    }
     if ((dirty || !entry) && !(await save())) return;
     const body = await api(`/api/console/entries/${encodeURIComponent(entry.faq_id)}/submit`, { method: "POST", body: { revision: entry.revision } });
     adopt(body.entry);

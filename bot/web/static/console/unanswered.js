@@ -1,9 +1,16 @@
-// Questions the bot handed over or did not get confirmed, grouped (clusters from the mining
-// step where available, else by nearest entry); each group can become a similar question of an
-// entry or the start of a new entry.
+// Questions the bot handed over or did not get confirmed. On top, the latest mining run's
+// clusters (console/mining.js: ranked, with "重新分析" and accepting a cluster as a draft);
+// below, the questions of a date range, grouped (by the latest run's clusters when there is
+// one, else clustered on the fly or by nearest entry); each group can become a similar
+// question of an entry or the start of a new entry.
 import { api, el, errorBanner, fmtDateTime, fmtScore, toast } from "/static/common.js";
+import { coverageBadge, miningPanel } from "/static/console/mining.js";
 
-const METHOD_LABELS = { clusters: "按问题聚类分组", nearest_entry: "按最接近的条目分组" };
+const METHOD_LABELS = {
+  mining: "按最近一次聚类分析的高频问题分组（之后新出现的问题另行聚类）",
+  clusters: "按问题聚类分组",
+  nearest_entry: "按最接近的条目分组",
+};
 
 function addSimilarForm(group, ctx, done) {
   const texts = [...new Set([group.label, ...(group.examples || []).map((e) => e.text)].filter(Boolean))];
@@ -68,7 +75,8 @@ function groupCard(group, ctx) {
   });
   const newButton = el("button", { type: "button", class: "small new-entry-open", onclick: () => newEntry(group, ctx, slot) }, "据此新建条目");
   return el("li", { class: "card group" },
-    el("div", { class: "row" }, el("strong", { class: "grow group-label" }, group.label), el("span", { class: "badge" }, `${group.count} 次`)),
+    el("div", { class: "row" }, el("strong", { class: "grow group-label" }, group.label), el("span", { class: "badge" }, `${group.count} 次`),
+      group.cluster_id ? coverageBadge(group.coverage) : null),
     nearest, examples,
     ctx.can("entries.edit") ? el("div", { class: "row" }, addButton, newButton) : null, slot);
 }
@@ -85,7 +93,11 @@ export async function render(ctx) {
     event.preventDefault();
     go("unanswered", [], { since: since.value, until: until.value });
   });
-  root.append(el("h2", {}, "未解答问题"), filter);
+  root.append(el("h2", {}, "未解答问题"));
+  // After a run, the whole view reloads: the dated list below is grouped by its clusters.
+  const mining = await miningPanel(ctx, { onDone: () => go("unanswered", [], query) });
+  if (!ctx.isCurrent()) return;
+  root.append(mining, el("h3", {}, "按时间段查看"), filter);
   let body;
   try {
     body = await api("/api/console/unanswered", { query: { since: query.since, until: query.until, limit: 50 } });
