@@ -99,7 +99,9 @@ def make_parts(settings: Settings, parts: tuple[str, ...] = PARTS) -> list[Part]
     if settings.database_url:
         env["BOT_DATABASE_URL"] = settings.database_url
     python = sys.executable
-    rasa_bin = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
+    rasa_python = PROJECT_ROOT / ".venv-rasa" / "bin" / "python"
+    # rasa's own CLI, with the action-response validation fix (see rasa_launcher.py)
+    launcher = PROJECT_ROOT / "bot" / "dialog" / "rasa_launcher.py"
     rasa_port = settings.rasa_url.rsplit(":", 1)[-1].strip("/")
     available = {
         "actions": Part(
@@ -111,7 +113,8 @@ def make_parts(settings: Settings, parts: tuple[str, ...] = PARTS) -> list[Part]
         ),
         "rasa": Part(
             "rasa",
-            [str(rasa_bin), "run", "--enable-api", "-i", "127.0.0.1", "-p", rasa_port,
+            [str(rasa_python), str(launcher),
+             "run", "--enable-api", "-i", "127.0.0.1", "-p", rasa_port,
              "--model", str(rasa_model_path(settings)),
              "--endpoints", str(_runtime_endpoints(settings)),
              "--credentials", str(PROJECT_ROOT / "credentials.yml")],
