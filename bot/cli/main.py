@@ -74,12 +74,25 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         settings = Settings.load()
-        return int(args.func(args, settings) or 0)
+        status = int(args.func(args, settings) or 0)
+        sys.stdout.flush()  # here, so a closed pipe is caught below and not at exit
+        return status
     except BotError as err:
         print(f"Error: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _reader_went_away()
+
+
+def _reader_went_away() -> int:
+    """`bot stats | head`: the reader stopped early. Not worth a traceback, but the output was
+    cut short, so exit 1. stdout goes to /dev/null so the flush at exit does not fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 1
 
 
 if __name__ == "__main__":

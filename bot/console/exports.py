@@ -32,7 +32,8 @@ def export_bytes(query: EntryQuery, fmt: str, status: str) -> tuple[bytes, str]:
     with tempfile.TemporaryDirectory(prefix="console-export-") as folder:
         path = Path(folder) / f"faq.{fmt}"
         try:
-            export_kb(kb, path, bom=True)
+            # Editors open it in a spreadsheet; the console import strips the quotes again.
+            export_kb(kb, path, bom=True, formula_safe=True)
         except InputError as err:
             raise invalid("format", str(err)) from err
         return path.read_bytes(), FORMATS[fmt]

@@ -10,18 +10,16 @@ import io
 from typing import Any
 
 from bot.dashboard.views import Column, View
+from bot.kb.csvsafe import neutralise
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(value: Any) -> Any:
     """Text that a spreadsheet would run as a formula is prefixed with a quote: the questions
     citizens typed reach these files (CSV injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    return neutralise(value) if isinstance(value, str) else value
 
 
 def _kind(column: Column, row: dict[str, Any]) -> str:

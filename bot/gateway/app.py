@@ -74,8 +74,16 @@ def create_app(
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
-        message = f"请求格式不正确：{where} {first.get('msg', '')}".strip()
+        loc = tuple(first.get("loc", ()))
+        where = ".".join(str(p) for p in loc if p != "body")
+        if first.get("type") == "json_invalid":
+            # loc is ("body", 0-based character offset of the decode error)
+            at = f"（第 {loc[-1] + 1} 个字符附近）" if loc and isinstance(loc[-1], int) else ""
+            message = f"请求体不是有效的 JSON{at}"
+        elif loc == ("body",):  # empty, or JSON that is not an object
+            message = '请求体应为 JSON 对象，例如 {"text": "社保卡丢了怎么补办"}'
+        else:
+            message = f"请求格式不正确：{where} {first.get('msg', '')}".strip()
         return JSONResponse(error_body("invalid_request", message), status_code=422)
 
     @app.exception_handler(Exception)

@@ -89,16 +89,18 @@ class ConversationService:
         asr_confidence: float | None = None,
     ) -> ChatReply:
         started = time.perf_counter()
-        text = text.strip()
+        text = logged = text.strip()
         if not _has_words(text):
             reply = ChatReply(session_id, (BotMessage(replies.EMPTY),), "reply")
         elif len(text) > self.max_chars:
             reply = ChatReply(session_id, (BotMessage(replies.TOO_LONG),), "reply")
+            # Enough to see what it was; storing all of it would let abuse fill the log.
+            logged = f"{text[: self.max_chars]}…[已截断，原文 {len(text)} 字]"
         else:
             reply = await self._dialog(session_id, text, channel)
         latency = (time.perf_counter() - started) * 1000
         reply = replace(reply, latency_ms=latency)
-        await self._record(reply, text, channel, asr_confidence)
+        await self._record(reply, logged, channel, asr_confidence)
         return reply
 
     async def _dialog(self, session_id: str, text: str, channel: Channel) -> ChatReply:

@@ -2,7 +2,8 @@
 in and gets transcripts, replies and reply audio back. One VoiceSession per connection.
 
 Client -> server (JSON text frames, plus binary audio frames after "start"):
-  {"type": "start", "session_id": "..."?, "sample_rate": 16000, "encoding": "pcm16",
+  {"type": "start", "session_id": "..."?, "sample_rate": 16000,
+   "encoding": "pcm16"|"opus" (or "format", the same; anything else is an error),
    "container": "webm"|"ogg"? (opus only), "greet": false, "reply_audio": "pcm16"|"wav"|"none"}
   binary: 16-bit little-endian mono PCM at sample_rate (8000/16000/22050/44100/48000), or
           consecutive pieces of one WebM/Ogg Opus stream; at most 1 MiB a frame
@@ -175,11 +176,18 @@ class _Call:
                 "bad_session_id", "session_id 只能包含字母、数字和 _ . : -，长度 1-128"
             )
         rate = message.get("sample_rate", 16000)
-        encoding = message.get("encoding", "pcm16")
+        # "format" is what the audio frames call it, so clients send it too: same rules.
+        encoding = message.get("encoding", message.get("format", "pcm16"))
         reply_audio = message.get("reply_audio", "pcm16")
+        if "format" in message and message["format"] != encoding:
+            return await self.error(
+                "bad_encoding",
+                f"format {str(message['format'])[:20]!r} 与 encoding {str(encoding)[:20]!r} "
+                "不一致；只给 encoding 即可：pcm16 或 opus",
+            )
         if encoding not in ("pcm16", "opus"):
             return await self.error(
-                "bad_encoding", f"不支持的编码 {str(encoding)[:20]!r}；可用 pcm16 或 opus"
+                "bad_encoding", f"不支持的音频格式 {str(encoding)[:20]!r}；可用 pcm16 或 opus"
             )
         if encoding == "pcm16" and (isinstance(rate, bool) or rate not in PCM_RATES):
             return await self.error(

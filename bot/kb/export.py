@@ -8,10 +8,11 @@ import re
 from pathlib import Path
 
 from bot.errors import InputError
+from bot.kb.csvsafe import neutralise
 from bot.kb.loader import table_files
 from bot.kb.model import COLUMNS, SIMILAR_SEPARATOR, FaqEntry, KnowledgeBase
 from bot.kb.rules import DEFAULT_CATEGORY
-from bot.kb.tables import read_table, write_table, write_tables
+from bot.kb.tables import CSV_SUFFIXES, read_table, write_table, write_tables
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +33,19 @@ def entry_row(entry: FaqEntry) -> list[str]:
     ]
 
 
-def export_kb(kb: KnowledgeBase, path: Path, *, bom: bool = False) -> None:
-    """Write every entry to one .csv or .xlsx file (`bom`: a UTF-8 BOM so Excel reads the CSV)."""
-    write_table(path, COLUMNS, [entry_row(e) for e in kb], bom=bom)
+def export_kb(
+    kb: KnowledgeBase, path: Path, *, bom: bool = False, formula_safe: bool = False
+) -> None:
+    """Write every entry to one .csv or .xlsx file (`bom`: a UTF-8 BOM so Excel reads the CSV).
+
+    `formula_safe`: formula-like CSV cells get a leading apostrophe (bot/kb/csvsafe.py), which
+    the importer strips again; the loader does not, so KB folder files are written without it.
+    An .xlsx needs none: its cells are written as text.
+    """
+    rows = [entry_row(e) for e in kb]
+    if formula_safe and path.suffix.lower() in CSV_SUFFIXES:
+        rows = [[neutralise(cell) for cell in row] for row in rows]
+    write_table(path, COLUMNS, rows, bom=bom)
     log.info("exported %d entries to %s", len(kb), path)
 
 

@@ -16,10 +16,11 @@ from pathlib import Path
 
 from bot.errors import InputError
 from bot.kb import rules
+from bot.kb.csvsafe import restore
 from bot.kb.loader import LocatedEntry
 from bot.kb.mapping import ColumnMapping, parse_map_spec
 from bot.kb.model import COLUMNS, FaqEntry, Problem
-from bot.kb.tables import Table, TableRow, read_table
+from bot.kb.tables import CSV_SUFFIXES, Table, TableRow, read_table
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,11 @@ def import_table(
     rows = table.rows[:limit] if limit else table.rows
     if not rows:
         raise InputError(f"{table.source}：只有表头，没有数据行")
-    converter = _RowConverter(table, resolved, id_prefix, default_category, min_similar)
+    # Our own CSV export quotes formula-like cells (bot/kb/csvsafe.py); an .xlsx has no quotes.
+    restore_quoted = path.suffix.lower() in CSV_SUFFIXES
+    converter = _RowConverter(
+        table, resolved, id_prefix, default_category, min_similar, restore_quoted
+    )
     located: list[LocatedEntry] = []
     rejected: list[Problem] = []
     for row in rows:
@@ -107,6 +112,7 @@ class _RowConverter:
         id_prefix: str,
         default_category: str,
         min_similar: int,
+        restore_quoted: bool = False,
     ) -> None:
         self.table = table
         self.indexes = {name: table.index_of(header) for name, header in mapping.items()}
@@ -115,10 +121,14 @@ class _RowConverter:
         self.min_similar = min_similar
         self.rows_by_id: dict[str, int] = {}
         self.owner_of_key: dict[str, tuple[int, str, str]] = {}  # key -> (row, faq_id, text)
+        self.restore_quoted = restore_quoted
 
     def cell(self, row: TableRow, name: str) -> str:
         index = self.indexes.get(name)
-        return row.cell(index).strip() if index is not None else ""
+        if index is None:
+            return ""
+        text = row.cell(index)
+        return (restore(text) if self.restore_quoted else text).strip()
 
     def convert(self, row: TableRow) -> tuple[LocatedEntry | None, Problem | None]:
         entry, field, message = self._entry(row)

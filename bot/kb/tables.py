@@ -136,18 +136,30 @@ def _read_csv_records(
         raise InputError(f"{source}：文件是空的；第 1 行应当是表头，下面每行一条")
     if csv.field_size_limit() < CSV_FIELD_LIMIT:
         csv.field_size_limit(CSV_FIELD_LIMIT)  # the csv module only has a process-wide limit
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or sniff_delimiter(text))
+    # strict: without it an unclosed quote swallows every later row into one cell, silently.
+    reader = csv.reader(
+        io.StringIO(text, newline=""), delimiter=delimiter or sniff_delimiter(text), strict=True
+    )
     records: list[tuple[int, tuple[str, ...]]] = []
     try:
         # Row numbers count records, not lines: a quoted multi-line cell is one spreadsheet row.
         for number, cells in enumerate(reader, 1):
             records.append((number, tuple(cells)))
     except csv.Error as err:
-        raise InputError(
-            f"{source}：第 {len(records) + 1} 行无法解析为 CSV（{err}）；"
-            "检查引号是否成对、单元格是否过大"
-        ) from err
+        raise InputError(f"{source}：{_csv_problem(len(records) + 1, str(err))}") from err
     return records
+
+
+def _csv_problem(row: int, error: str) -> str:
+    """What a csv.Error means for an editor; `row` is the record the bad quote starts."""
+    if error.startswith("unexpected end of data"):
+        return f"引号未闭合：从第 {row} 行起的内容被当成了一个单元格，请检查这一行的引号"
+    if "expected after" in error:
+        return (
+            f"引号位置不对：第 {row} 行有单元格在右引号后还有文字；"
+            '整格内容都要放在引号里，内容里的引号写成两个 ""'
+        )
+    return f"第 {row} 行无法解析为 CSV（{error}）；检查引号是否成对、单元格是否过大"
 
 
 def sniff_delimiter(text: str) -> str:

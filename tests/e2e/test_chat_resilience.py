@@ -56,6 +56,11 @@ class ScriptedEngine:
         return None
 
 
+# Not the page's own default (2000), so the length test shows the page takes the limit from
+# the server's "ready" frame.
+SERVER_MAX_CHARS = 1200
+
+
 @dataclass
 class Local:
     url: str
@@ -75,7 +80,7 @@ def local(tmp_path: Path, browser: Any) -> Iterator[Local]:
     settings = Settings(data_dir=tmp_path)
     with SqlStore(f"sqlite:///{tmp_path / 'bot.db'}") as store:
         engine = ScriptedEngine()
-        conversation = ConversationService(None, engine, store, 2000)
+        conversation = ConversationService(None, engine, store, SERVER_MAX_CHARS)
         hub = ChatHub()
         app: FastAPI = create_app(settings, conversation, store, engine, None)
         app.include_router(chat_router(conversation, hub))
@@ -264,7 +269,8 @@ def test_an_over_long_question_is_stopped_with_a_polite_message(
     try:
         page.goto(f"{local.url}/chat")
         connected(page)
-        page.fill("#input", "问" * 501)
+        limit = SERVER_MAX_CHARS
+        page.fill("#input", "问" * (limit + 1))
         page.press("#input", "Enter")
         page.wait_for_selector("#notice:not([hidden])")
         shot(page, "10_too_long")
@@ -272,13 +278,17 @@ def test_an_over_long_question_is_stopped_with_a_polite_message(
             "notice": page.inner_text("#notice"),
             "counter": page.inner_text("#counter"),
             "send_disabled": page.is_disabled("#send"),
+            "reason": page.inner_text("#limit-reason"),
+            "reason_shown": page.is_visible("#limit-reason"),
             "sent": page.locator(".msg.user").count(),
         }
-        page.fill("#input", "问" * 500)
+        page.fill("#input", "问" * limit)
         allowed = page.is_enabled("#send")
+        reason_after = page.is_visible("#limit-reason")
     finally:
         context.close()
-    assert "超过了 500 字" in refused["notice"] and "请简要说明" in refused["notice"]
-    assert refused["counter"] == "501/500" and refused["send_disabled"]
+    assert f"超过了 {limit} 字" in refused["notice"] and "请简要说明" in refused["notice"]
+    assert refused["counter"] == f"{limit + 1}/{limit}" and refused["send_disabled"]
+    assert refused["reason_shown"] and refused["reason"] == f"超出字数上限（{limit} 字）"
     assert refused["sent"] == 0
-    assert allowed
+    assert allowed and not reason_after

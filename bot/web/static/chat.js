@@ -7,11 +7,13 @@
 (() => {
   "use strict";
 
-  const MAX_CHARS = 500;
+  // The server's limit (BOT_MAX_MESSAGE_CHARS) arrives in the "ready" frame; this default
+  // (the server's own) holds only until then, e.g. while the page falls back to REST.
+  const DEFAULT_MAX_CHARS = 2000;
   const STORE_KEY = "hotline-chat.v1";
   const GREETING = "您好，这里是海川市12345政务服务热线智能客服，请问有什么可以帮您？";
   const HUMAN = "转人工";
-  const TOO_LONG = `您输入的内容超过了 ${MAX_CHARS} 字。请简要说明您要咨询的问题，一两句话即可，谢谢！`;
+  const tooLong = (max) => `您输入的内容超过了 ${max} 字。请简要说明您要咨询的问题，一两句话即可，谢谢！`;
   const TRANSFERRING = "正在为您转接人工客服，请稍候。接通后将由人工客服继续为您服务。";
   const SEND_FAILED = "网络不稳定，消息没有发送成功，请检查网络后重新发送。";
   const BACKOFF_MS = [1000, 2000, 4000, 8000, 15000, 30000];
@@ -27,13 +29,24 @@
   const els = {
     messages: $("messages"), input: $("input"), send: $("send"), form: $("composer"),
     human: $("human"), restart: $("restart"), counter: $("counter"), status: $("status"),
-    notice: $("notice"), typing: $("typing"), close: $("close"),
+    notice: $("notice"), typing: $("typing"), close: $("close"), limit: limitReason(),
   };
+  function limitReason() {
+    // Made here rather than in chat.html: it exists only for what this script decides.
+    const el = document.createElement("span");
+    el.id = "limit-reason";
+    el.className = "counter over";
+    el.style.marginLeft = ".5em"; // .counter's auto margin would push the counter to the middle
+    el.hidden = true;
+    $("counter").after(el);
+    $("send").setAttribute("aria-describedby", el.id);
+    return el;
+  }
   const embed = new URLSearchParams(location.search).get("embed") === "1";
   const state = (window.chatState = {
     sessionId: null, messages: [], replies: [], transport: "connecting", connected: false,
     connects: 0, chunks: 0, lastTransport: null, transferred: false, errors: [],
-    nextRetryMs: null,
+    nextRetryMs: null, maxChars: DEFAULT_MAX_CHARS,
   });
 
   let ws = null;
@@ -177,8 +190,8 @@
   function send(raw, shown) {
     const text = String(raw).trim();
     if (!text) return false;
-    if (text.length > MAX_CHARS) {
-      notice(TOO_LONG);
+    if (text.length > state.maxChars) {
+      notice(tooLong(state.maxChars));
       return false;
     }
     deactivateButtons();
@@ -259,6 +272,10 @@
         attempt = 0;
         lastPong = Date.now();
         state.nextRetryMs = null;
+        if (Number.isInteger(data.max_chars) && data.max_chars > 0) {
+          state.maxChars = data.max_chars;
+          updateCounter();
+        }
         setTransport("ws");
         break;
       case "typing":
@@ -373,11 +390,17 @@
   // -- the composer ------------------------------------------------------------------------
   function updateCounter() {
     const n = els.input.value.trim().length;
-    els.counter.textContent = `${n}/${MAX_CHARS}`;
-    const over = n > MAX_CHARS;
+    const max = state.maxChars;
+    els.counter.textContent = `${n}/${max}`;
+    const over = n > max;
     els.counter.classList.toggle("over", over);
     els.send.disabled = over;
-    if (over) notice(TOO_LONG);
+    // Said beside the counter for as long as the button stays disabled (the notice fades).
+    const reason = over ? `超出字数上限（${max} 字）` : "";
+    els.limit.textContent = reason;
+    els.limit.hidden = !over;
+    els.send.title = reason;
+    if (over) notice(tooLong(max));
     els.input.style.height = "auto";
     els.input.style.height = `${Math.min(els.input.scrollHeight, 128)}px`;
   }

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from bot.console.config import ConsoleSettings
 from bot.store.sql import SqlStore
-from tests.unit.console.console_helpers import ConsoleRig, build_rig, error_of
+from tests.unit.console.console_helpers import NEW, ConsoleRig, build_rig, error_of
 
 HEADER = ["编号", "分类", "标准问题", "答复"]
 ROWS = [
@@ -217,3 +217,42 @@ def test_export_in_an_unknown_format_is_422(editor: TestClient) -> None:
 
 def test_a_manager_can_export(manager: TestClient) -> None:
     assert manager.get("/api/console/export").status_code == 200
+
+
+def test_an_unclosed_quote_is_422_naming_the_upload_and_row(editor: TestClient) -> None:
+    data = (_csv([ROWS[0]]) + 'TEST006,测试,"未闭合的引号,答案\nTEST007,测试,问题,答案\n').encode()
+    r = _preview(editor, "faq.csv", data)
+    assert r.status_code == 422
+    error = error_of(r)
+    assert error["field"] == "file"
+    assert error["message"].startswith("faq.csv：")
+    assert "引号未闭合：从第 3 行起的内容被当成了一个单元格，请检查这一行的引号" in error["message"]
+    assert "/tmp" not in error["message"]
+
+
+def test_a_quoted_multi_line_answer_still_previews(editor: TestClient) -> None:
+    rows = [["JT001", "交通", "电动自行车怎么上牌照", "第一步：购车\n第二步：到车管所登记"],
+            ["JT003", "交通", "违章怎么查", "在交管12123查询"]]
+    r = _preview(editor, "faq.csv", _csv(rows).encode())
+    assert r.status_code == 200
+    body = r.json()
+    assert body["rows_read"] == 2
+    assert [a["faq_id"] for a in body["added"]] == ["JT001", "JT003"]
+
+
+FORMULAS = {"question": '=HYPERLINK("http://evil","点我")', "answer": "=1+1 答案",
+            "similar_questions": ["+86 电话怎么打", "@某人 怎么办"]}
+
+
+def test_csv_export_quotes_formulas_and_reimports_them_unchanged(editor: TestClient) -> None:
+    created = editor.post("/api/console/entries", json={**NEW, **FORMULAS, "faq_id": "XSS001"})
+    assert created.status_code == 201
+    r = editor.get("/api/console/export", params={"format": "csv", "status": "draft"})
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    row = dict(zip(rows[0], next(x for x in rows[1:] if x[0] == "XSS001"), strict=True))
+    assert row["question"] == "'" + FORMULAS["question"]
+    assert row["answer"] == "'=1+1 答案"
+    assert row["similar_questions"] == "'+86 电话怎么打|@某人 怎么办"
+    body = _preview(editor, "faq.csv", r.content).json()
+    assert body["rejected"] == [] and body["added"] == [] and body["changed"] == []
+    assert body["unchanged"] == 1

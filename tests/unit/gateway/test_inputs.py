@@ -36,7 +36,7 @@ def test_short_words_still_reach_the_dialog(client: TestClient, rasa: FakeRasa, 
     assert [t for _, t, _ in rasa.sent] == [text]
 
 
-def test_ten_thousand_characters_get_too_long_and_are_stored(
+def test_ten_thousand_characters_get_too_long_and_only_the_start_is_stored(
     client: TestClient, rasa: FakeRasa, store: SqlStore
 ) -> None:
     text = ("社保卡丢了怎么补办" * 1200)[:10_000]
@@ -44,6 +44,17 @@ def test_ten_thousand_characters_get_too_long_and_are_stored(
     assert [m["text"] for m in body["messages"]] == [TOO_LONG]
     assert rasa.sent == []
     [turn] = store.get_turns("s-long")
+    # The log keeps the first max_message_chars (2000 here), not what an abuser pasted.
+    assert turn.text == text[:2000] + "…[已截断，原文 10000 字]"
+    assert turn.decision == "reply" and turn.reply == TOO_LONG
+
+
+def test_a_message_at_the_limit_is_stored_whole(
+    client: TestClient, rasa: FakeRasa, store: SqlStore
+) -> None:
+    text = ("社保卡丢了怎么补办" * 300)[:2000]
+    client.post("/api/chat", json={"text": text, "session_id": "s-limit"})
+    [turn] = store.get_turns("s-limit")
     assert turn.text == text
 
 

@@ -128,3 +128,24 @@ def test_unknown_route_and_wrong_method_use_the_error_shape(client: TestClient) 
     response = client.get("/api/chat")
     assert response.status_code == 405
     assert _error(response)["code"] == "method_not_allowed"
+
+
+def test_malformed_json_says_so_in_chinese_with_the_position(client: TestClient) -> None:
+    response = client.post("/api/chat", content='{"text":"中文" x'.encode(),
+                           headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    error = _error(response)
+    assert error["code"] == "invalid_request"
+    assert error["message"] == "请求体不是有效的 JSON（第 14 个字符附近）"
+
+
+@pytest.mark.parametrize("content", [b"", b"[1, 2]", b'"text"'])
+def test_a_body_that_is_not_a_json_object_says_what_is_expected(
+    client: TestClient, content: bytes
+) -> None:
+    response = client.post("/api/chat", content=content,
+                           headers={"content-type": "application/json"})
+    error = _error(response)
+    assert error["code"] == "invalid_request"
+    assert error["message"].startswith("请求体应为 JSON 对象")
+    assert "decode" not in error["message"] and "Input should" not in error["message"]

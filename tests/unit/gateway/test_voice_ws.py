@@ -214,6 +214,8 @@ BAD_INPUTS = [
     ('{"type": "start", "sample_rate": 11025}', "bad_sample_rate"),
     ('{"type": "start", "sample_rate": "16000"}', "bad_sample_rate"),
     ('{"type": "start", "encoding": "mp3"}', "bad_encoding"),
+    ('{"type": "start", "format": "nonsense"}', "bad_encoding"),
+    ('{"type": "start", "format": "opus", "encoding": "pcm16"}', "bad_encoding"),
     ('{"type": "start", "encoding": "opus", "container": "mp4"}', "bad_container"),
     ('{"type": "start", "session_id": "a b"}', "bad_session_id"),
     ('{"type": "start", "reply_audio": "mp3"}', "bad_reply_audio"),
@@ -231,6 +233,20 @@ def test_bad_input_gets_an_error_and_the_connection_stays_usable(
         error = ws.receive_json()
         assert error["type"] == "error" and error["code"] == code and error["message"]
         assert start(ws)["type"] == "started"
+
+
+def test_an_unknown_format_names_the_accepted_ones(client: TestClient) -> None:
+    with client.websocket_connect("/ws/voice") as ws:
+        ws.send_text('{"type": "start", "format": "nonsense"}')
+        error = ws.receive_json()
+        assert error["code"] == "bad_encoding"
+        assert "'nonsense'" in error["message"]
+        assert "pcm16" in error["message"] and "opus" in error["message"]
+
+
+def test_format_is_taken_as_the_encoding(client: TestClient) -> None:
+    with client.websocket_connect("/ws/voice") as ws:
+        assert start(ws, format="pcm16")["encoding"] == "pcm16"
 
 
 def test_audio_before_start_is_refused(client: TestClient) -> None:

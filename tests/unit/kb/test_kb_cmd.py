@@ -154,3 +154,27 @@ def test_kb_without_an_action_is_a_usage_error(capsys) -> None:
         main(["kb"])
     assert caught.value.code == 1
     assert "Error: the following arguments are required: ACTION" in capsys.readouterr().err
+
+
+def test_import_with_an_unclosed_quote_is_an_error_line_not_a_lost_row(tmp_path, capsys) -> None:
+    path = tmp_path / "unclosed.csv"
+    path.write_bytes(
+        b"faq_id,category,question,similar_questions,answer,department,valid_from,valid_to\n"
+        + 'TEST006,测试,"未闭合的引号,答案,,,\nTEST007,测试,问题,,答案,,,\n'.encode()
+    )
+    assert main(["kb", "import", str(path), "--dry-run"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"Error: {path}：")
+    assert "引号未闭合：从第 2 行起的内容被当成了一个单元格" in err
+
+
+def test_import_with_a_quoted_multi_line_cell_keeps_every_row(tmp_path, capsys) -> None:
+    path = tmp_path / "multi.csv"
+    path.write_bytes(
+        "留言编号,留言主题,答复意见\n"
+        '201,社保卡丢了怎么补办,"第一步：挂失\n第二步：补办"\n'
+        "202,公积金怎么提取,线上办理\n".encode()
+    )
+    assert main(["kb", "import", str(path), "--dry-run", "--out", str(tmp_path / "o.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "2 行数据" in out and "新增 2 条" in out and "拒绝 0 行" in out

@@ -98,3 +98,30 @@ def test_write_kb_folder_refuses_a_file_it_cannot_place(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="没有 faq_id 列"):
         write_kb_folder(KB, folder)
     assert (folder / "notes.csv").exists()
+
+
+FORMULA_KB = KnowledgeBase.of(
+    [
+        FaqEntry("F1", "测试", '=HYPERLINK("http://evil","点我")', ("-1 怎么办",), "=1+1 答案"),
+        FaqEntry("F2", "测试", "@张三 社保怎么交", (), "+86 打 12345"),
+        FaqEntry("F3", "测试", "'引号开头的问题", (), "'=自己带的引号"),
+    ]
+)
+
+
+def test_formula_safe_csv_quotes_formulas_and_imports_back_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "kb.csv"
+    export_kb(FORMULA_KB, path, bom=True, formula_safe=True)
+    cells = [row.cells for row in tables.read_table(path).rows]
+    assert cells[0][2:5] == ("'" + FORMULA_KB.entries[0].question, "'-1 怎么办", "'=1+1 答案")
+    assert cells[1][2] == "'@张三 社保怎么交"
+    assert cells[2][2] == "'引号开头的问题"  # not formula-like: written as it is
+    assert cells[2][4] == "''=自己带的引号"  # one more, so the import's strip gives it back
+    assert import_table(path).entries == FORMULA_KB.entries
+
+
+def test_formula_safe_leaves_xlsx_cells_alone(tmp_path: Path) -> None:
+    path = tmp_path / "kb.xlsx"
+    export_kb(FORMULA_KB, path, formula_safe=True)
+    assert tables.read_table(path).rows[0].cells[4] == "=1+1 答案"
+    assert import_table(path).entries == FORMULA_KB.entries

@@ -264,3 +264,38 @@ def test_written_files_get_a_normal_mode(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     write_table(path, HEADER, ROWS)
     assert path.stat().st_mode & 0o777 == 0o644
+
+
+# The user's case: the quote opened in row 2 never closes, so row 3 used to vanish into it.
+UNCLOSED = (
+    "faq_id,category,question,similar_questions,answer,department,valid_from,valid_to\n"
+    'TEST006,测试,"未闭合的引号,答案,,,\n'
+    "TEST007,测试,问题,,答案,,,\n"
+)
+
+
+def test_an_unclosed_quote_names_the_row_where_it_starts(tmp_path: Path) -> None:
+    path = _write(tmp_path, "t.csv", UNCLOSED.encode())
+    with pytest.raises(InputError) as caught:
+        read_table(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}：")
+    assert "引号未闭合：从第 2 行起的内容被当成了一个单元格，请检查这一行的引号" in message
+
+
+def test_a_stray_quote_after_a_closed_cell_is_an_input_error(tmp_path: Path) -> None:
+    path = _write(tmp_path, "t.csv", '问题,答案\n甲,乙\n"丙"多余,丁\n'.encode())
+    with pytest.raises(InputError) as caught:
+        read_table(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}：")
+    assert "引号位置不对：第 3 行有单元格在右引号后还有文字" in message
+
+
+def test_a_quoted_multi_line_cell_with_doubled_quotes_still_reads(tmp_path: Path) -> None:
+    text = '问题,答案\n"社保卡,丢了","第一步：""挂失""\n第二步：补办"\n甲,乙\n'
+    path = _write(tmp_path, "t.csv", text.encode())
+    assert [(r.number, r.cells) for r in read_table(path).rows] == [
+        (2, ("社保卡,丢了", '第一步："挂失"\n第二步：补办')),
+        (3, ("甲", "乙")),
+    ]
