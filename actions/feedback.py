@@ -1,5 +1,6 @@
 """Did the answer help? Yes ends the session as a confirmed deflection; no offers the next
-candidate once, then hands over."""
+candidate once, then hands over. Either way the answer's feedback is recorded on its own
+(Store.record_feedback), so a later hand-over in the session does not erase it."""
 
 from __future__ import annotations
 
@@ -19,6 +20,23 @@ if TYPE_CHECKING:
     from rasa_sdk.executor import CollectingDispatcher
     from rasa_sdk.types import DomainDict
 
+    from bot.store.base import Store
+
+
+def record_feedback(
+    store: Store | None, tracker: Tracker, faq_id: str | None, *, helped: bool
+) -> None:
+    """Record the citizen's word on the answer just given (nothing when none is known)."""
+    if not faq_id:
+        return
+    recording.write(
+        store,
+        "record_feedback",
+        tracker.sender_id,
+        channel_of(tracker),
+        lambda s: s.record_feedback(tracker.sender_id, faq_id, helped),
+    )
+
 
 class ActionFeedbackHelped(ServicesMixin, Action):
     def name(self) -> str:
@@ -29,8 +47,10 @@ class ActionFeedbackHelped(ServicesMixin, Action):
     ) -> list[EventType]:
         answered = tracker.get_slot("faq_answered")
         faq_id = answered if isinstance(answered, str) and answered else None
+        store = self.store_or_none(tracker)
+        record_feedback(store, tracker, faq_id, helped=True)
         recording.write(
-            self.store_or_none(tracker),
+            store,
             "end_session",
             tracker.sender_id,
             channel_of(tracker),
@@ -60,11 +80,15 @@ class ActionFeedbackNotHelped(FaqFlow, Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        answered = tracker.get_slot("faq_answered")
+        store = self.store_or_none(tracker)
+        record_feedback(
+            store, tracker, answered if isinstance(answered, str) else None, helped=False
+        )
         if not tracker.get_slot("next_offered"):
             events = self._offer_next(dispatcher, tracker)
             if events is not None:
                 return events
-        store = self.store_or_none(tracker)
         return hand_over(dispatcher, tracker, store, TransferReason.NEGATIVE_FEEDBACK)
 
     def _offer_next(

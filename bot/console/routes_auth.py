@@ -22,7 +22,10 @@ def auth_router(auth: Authenticator) -> APIRouter:
 
     @router.post("/login")
     async def login(body: LoginRequest, request: Request, response: Response) -> dict[str, Any]:
-        session = await run_in_threadpool(auth.login, body.username.strip(), body.password)
+        client = request.client.host if request.client else ""
+        session = await run_in_threadpool(
+            auth.login, body.username.strip(), body.password, client
+        )
         mode = auth.settings.cookie_secure
         secure = mode == "true" or (mode == "auto" and request.url.scheme == "https")
         response.set_cookie(

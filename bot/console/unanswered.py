@@ -1,6 +1,7 @@
-"""Unanswered questions: what citizens asked in turns the bot handed over, or in sessions
-that ended transferred, abandoned or in a work order without a "that helped", grouped so an
-editor sees each need once.
+"""Unanswered questions: what citizens asked in turns the bot handed over, or answered in
+sessions that ended transferred, abandoned or in a work order when the citizen did not say
+that answer helped (bot.store.feedback: each question is judged by its own turn, so "有帮助"
+then "转人工" leaves the confirmed question out), grouped so an editor sees each need once.
 
 Grouping uses the mining issue's clustering (bot/mining/cluster.py, the leader method at its
 tuned threshold) over the most recent MAX_ROWS turns; without it (FAISS missing, or asked
@@ -19,13 +20,14 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, not_, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Connection
 
 from bot.console import matching
 from bot.console.db import ConsoleDb
 from bot.engine.matcher import embedding_text
 from bot.kb import rules
+from bot.store import feedback
 from bot.store.schema import sessions, turns
 from bot.text.normalize import normalize
 
@@ -35,8 +37,7 @@ MAX_ROWS = 5000  # most recent matching turns read
 MAX_TEXTS = 2000  # distinct texts embedded and grouped
 EXAMPLES = 5
 # Dialog turns, not questions for the knowledge base.
-_DIALOG_INTENTS = ("greet", "goodbye", "thanks", "affirm", "deny", "request_human",
-                   "complain", "choose_option")
+_DIALOG_INTENTS = feedback.DIALOG_INTENTS
 _UNRESOLVED = ("transferred", "abandoned", "work_order")
 
 
@@ -63,7 +64,7 @@ def _unanswered_rows(
     unresolved = and_(
         turns.c.decision.in_(("answer", "clarify")),
         sessions.c.outcome.in_(_UNRESOLVED),
-        not_(sessions.c.confirmed),
+        ~feedback.confirmed_turn(turns),
     )
     where: list[Any] = [
         or_(handed_over, unresolved),

@@ -1,11 +1,11 @@
-"""Console user accounts: create, list, change, and check a password at sign-in, with a
-lockout after repeated wrong passwords."""
+"""Console user accounts: create, list, change, and check a password at sign-in (the
+lockout after repeated wrong passwords is bot.console.throttle's)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -135,40 +135,21 @@ class UserStore:
 
         return self.db.write(work)
 
-    def authenticate(
-        self, username: str, password: str, max_failed: int, lockout: timedelta
-    ) -> User:
-        """The user, or ConsoleError 401 invalid_credentials / 429 too_many_attempts."""
-        now = self.db.now()
+    def authenticate(self, username: str, password: str) -> User:
+        """The user, or ConsoleError 401 invalid_credentials. An unknown or inactive name
+        costs the same scrypt hash as a wrong password; throttling is the caller's
+        (bot.console.throttle), keyed so that it does not reveal which names exist."""
         row = self.db.read(lambda conn: _row(conn, username)) if USERNAME.match(username) else None
         if row is None or not row.active:
             burn_time(password)
-            raise _bad_credentials()
-        if row.locked_until is not None and row.locked_until > now:
-            raise ConsoleError(
-                429, "too_many_attempts",
-                f"密码错误次数过多，请于 {row.locked_until:%H:%M} 后再试，或请管理员重置密码",
-            )
-        if verify_password(password, row.password_hash):
-            if row.failed_logins:
-                self.db.write(lambda conn: _set_failures(conn, username, 0, None))
-            return _account(row).user
-        failures = row.failed_logins + 1
-        locked = now + lockout if failures >= max_failed else None
-        self.db.write(lambda conn: _set_failures(conn, username, 0 if locked else failures, locked))
-        raise _bad_credentials()
+            raise bad_credentials()
+        if not verify_password(password, row.password_hash):
+            raise bad_credentials()
+        return _account(row).user
 
 
-def _bad_credentials() -> ConsoleError:
+def bad_credentials() -> ConsoleError:
     return ConsoleError(401, "invalid_credentials", "用户名或密码错误")
-
-
-def _set_failures(conn: Connection, username: str, count: int, until: datetime | None) -> None:
-    conn.execute(
-        update(console_users)
-        .where(console_users.c.username == username)
-        .values(failed_logins=count, locked_until=until)
-    )
 
 
 def _row(conn: Connection, username: str) -> Row[Any] | None:

@@ -3,9 +3,10 @@
 Every number comes from bot.store.stats, the same queries as `bot stats`: sessions by when
 they started, rates over ended sessions (open ones apart), work orders by when they were
 created, transfers reaching agents by the hour they were handed over.
-Feedback is what the "did this help?" step records: "helped" ends the session as a
-confirmed deflection; "not helped" (after the next candidate also failed) transfers it
-with reason negative_feedback.
+Feedback is what the "did this help?" step records, per answer (bot.store.feedback): each
+"helped" and each "not helped" counts once, whatever the session did afterwards (a citizen
+who said "有帮助" and then asked for a human still said it helped). The session's outcome is
+its last one: "helped" ends it as a confirmed deflection unless something follows.
 """
 
 from __future__ import annotations
@@ -257,7 +258,7 @@ def top_faqs(stats: Stats, rng: Range, lookup: EntryLookup | None) -> View:
         Column("category", "类别", "text"),
         Column("sessions", "会话"),
         Column("confirmed", "确认有帮助"),
-        Column("negative", "没帮助转人工"),
+        Column("negative", "没帮助"),
     )
     body = {**rng.to_dict(), "items": rows}
     return View("top-faqs", "热门FAQ", columns, tuple(rows), body, _notes(rng))
@@ -273,7 +274,7 @@ def unanswered(stats: Stats, rng: Range) -> View:
     notes = (
         *_notes(rng),
         "未解答：放弃的会话，以及因置信度低、多次未答上、答案没帮助而转人工的会话里市民的第一个问题"
-        "（归一化后相同的合并）。",
+        "（市民确认有帮助的问题除外；归一化后相同的合并）。",
     )
     return View("unanswered", "未解答问题", columns, tuple(rows), body, notes)
 

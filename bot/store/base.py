@@ -113,6 +113,14 @@ class Store(Protocol):
         session is not reopened as abandoned)."""
         ...
 
+    def record_feedback(
+        self, session_id: str, faq_id: str, helped: bool, at: datetime | None = None
+    ) -> None:
+        """The citizen said whether the answer with this entry helped. Kept per answered
+        question (the latest turn that answered with `faq_id`); the session's outcome is
+        not changed (end_session / record_handover set that)."""
+        ...
+
     def close_session(self, session_id: str, at: datetime | None = None) -> Outcome:
         """The citizen left: deflected (unconfirmed) if the last thing the bot did was
         answer, abandoned otherwise; an already ended session keeps its outcome."""

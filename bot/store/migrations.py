@@ -236,6 +236,28 @@ def _publish_jobs(conn: Connection) -> None:
     md.create_all(conn)
 
 
+def _feedback(conn: Connection) -> None:
+    md = MetaData()
+    Table("sessions", md, Column("session_id", String(128), primary_key=True))
+    table = Table(
+        "feedback",
+        md,
+        Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+        Column(
+            "session_id",
+            String(128),
+            ForeignKey("sessions.session_id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        Column("faq_id", String(128), nullable=False),
+        Column("turn_id", ID_TYPE),
+        Column("helped", Boolean(), nullable=False),
+        Column("at", DateTime(), nullable=False),
+        Index("ix_feedback_session_id", "session_id"),
+    )
+    md.create_all(conn, tables=[table])
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_sessions_turns", _sessions_turns),
     Migration("0002_work_orders", _work_orders),
@@ -244,6 +266,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0005_audit_log", _audit_log),
     Migration("0006_kb_entries_revisions", _kb_entries_revisions),
     Migration("0007_publish_jobs", _publish_jobs),
+    Migration("0008_feedback", _feedback),
 )
 
 

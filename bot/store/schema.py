@@ -98,6 +98,26 @@ work_orders = Table(
     Index("ix_work_orders_created_at", "created_at"),
 )
 
+# The citizen's "did this help?" answer, one row per answered question: `turn_id` is the
+# turn whose reply was the answer (NULL when none was recorded yet), so a later question or
+# hand-over in the same session does not undo it. The session's own outcome stays the last.
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+    Column(
+        "session_id",
+        String(SESSION_ID_MAX),
+        ForeignKey("sessions.session_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("faq_id", String(128), nullable=False),
+    Column("turn_id", ID_TYPE),
+    Column("helped", Boolean(), nullable=False),
+    Column("at", DateTime(), nullable=False),
+    Index("ix_feedback_session_id", "session_id"),
+)
+
 # One row a day: the last work-order number handed out. The UPDATE that bumps it takes a
 # row lock (PostgreSQL) or the write lock (SQLite), so concurrent writers never collide.
 work_order_sequences = Table(

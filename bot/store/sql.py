@@ -20,7 +20,7 @@ from sqlalchemy.sql import ColumnElement
 
 from bot.errors import InputError
 from bot.settings import Settings
-from bot.store import inputs, records
+from bot.store import feedback, inputs, records
 from bot.store.base import (
     Channel,
     Outcome,
@@ -256,6 +256,23 @@ class SqlStore:
             .values(**_closing_values(last_seen))
         )
         return self._db.write(lambda conn: int(conn.execute(statement).rowcount))
+
+    def record_feedback(
+        self, session_id: str, faq_id: str, helped: bool, at: datetime | None = None
+    ) -> None:
+        sid = inputs.session_id(session_id)
+        fid = inputs.short(faq_id, "faq_id", 128)
+        if not fid:
+            raise InputError(f"record_feedback needs the faq_id answered, got {faq_id!r}")
+        if not isinstance(helped, bool):
+            raise InputError(f"helped must be True or False, got {helped!r}")
+        when = self._when(at)
+
+        def work(conn: Connection) -> None:
+            self._ensure_session(conn, sid, when)
+            feedback.write(conn, sid, fid, helped, when)
+
+        self._db.write(work)
 
     # -- work orders and hand-overs ----------------------------------------------------
 

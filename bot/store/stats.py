@@ -18,12 +18,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import and_, case, func, select, true
+from sqlalchemy import and_, case, exists, false, func, or_, select, true
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql import ColumnElement
 
 from bot.errors import InputError
+from bot.store import feedback
 from bot.store.base import Channel, Outcome, TransferReason
+from bot.store.schema import feedback as feedback_table
 from bot.store.schema import sessions, turns, work_orders
 
 T = TypeVar("T")
@@ -95,8 +97,8 @@ class GroupRow:
 class FaqHits:
     faq_id: str
     sessions: int  # sessions the bot answered with this entry
-    confirmed: int  # ... where the citizen said it helped
-    negative: int  # ... transferred because the citizen said it did not
+    confirmed: int  # ... where the citizen said it helped (bot.store.feedback)
+    negative: int  # ... where the citizen said it did not help (or a transfer said so)
 
 
 @dataclass(frozen=True)
@@ -113,8 +115,8 @@ class Stats:
     transfers_by_reason: dict[str, int]
     work_orders: int
     work_orders_by_category: dict[str, int]
-    feedback_positive: int  # confirmed deflections
-    feedback_negative: int  # transfers for negative feedback
+    feedback_positive: int  # answers the citizen said helped (bot.store.feedback.counts)
+    feedback_negative: int  # ... said did not help
     top_faqs: tuple[FaqHits, ...]
     top_unanswered: tuple[Question, ...]
     agent_hour_of_day: tuple[int, ...]  # transferred sessions per hour 0-23
@@ -299,6 +301,7 @@ class _Query:
             .group_by(work_orders.c.category)
         )
         hour_of_day, hourly = self.agent_volume()
+        helped, not_helped = feedback.counts(self.conn, in_range)
         return Stats(
             since=self.since,
             until=self.until,
@@ -306,8 +309,8 @@ class _Query:
             transfers_by_reason=dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
             work_orders=sum(orders.values()),
             work_orders_by_category=dict(sorted(orders.items(), key=lambda kv: (-kv[1], kv[0]))),
-            feedback_positive=counts.deflected_confirmed,
-            feedback_negative=reasons.get(TransferReason.NEGATIVE_FEEDBACK.value, 0),
+            feedback_positive=helped,
+            feedback_negative=not_helped,
             top_faqs=self._top_faqs(in_range, top),
             top_unanswered=self._top_unanswered(in_range, top),
             agent_hour_of_day=hour_of_day,
@@ -362,10 +365,21 @@ class _Query:
 
     def _top_faqs(self, in_range: ColumnElement[bool], top: int) -> tuple[FaqHits, ...]:
         faq = func.coalesce(sessions.c.faq_id, sessions.c.answered_faq_id)
-        confirmed = and_(
-            sessions.c.outcome == Outcome.DEFLECTED.value, sessions.c.confirmed == true()
+        def said(helped: bool) -> ColumnElement[bool]:
+            # Feedback on this entry anywhere in the session, whatever its last outcome.
+            return exists(
+                select(feedback_table.c.id).where(
+                    feedback_table.c.session_id == sessions.c.session_id,
+                    feedback_table.c.faq_id == faq,
+                    feedback_table.c.helped == (true() if helped else false()),
+                )
+            )
+
+        confirmed = or_(
+            and_(sessions.c.outcome == Outcome.DEFLECTED.value, sessions.c.confirmed == true()),
+            said(True),
         )
-        negative = sessions.c.reason == TransferReason.NEGATIVE_FEEDBACK.value
+        negative = or_(sessions.c.reason == TransferReason.NEGATIVE_FEEDBACK.value, said(False))
         rows = self.conn.execute(
             select(
                 faq.label("faq"),
@@ -395,6 +409,7 @@ class _Query:
                 unanswered,
                 turns.c.text != "",
                 func.coalesce(turns.c.decision, "") != "reply",
+                ~feedback.confirmed_turn(),  # an answer that helped was no failure
             )
             .order_by(turns.c.session_id, turns.c.id)
         )

@@ -153,7 +153,11 @@ class PhoneDialog:
 
         faq_id = self.degraded_answer
         self.awaiting_feedback, self.degraded_answer = False, None
-        if words in _YES_WORDS:
+        helped = words in _YES_WORDS
+        # Kept per answer: a later hand-over in this call does not erase it.
+        await self._write("record_feedback",
+                          lambda s: s.record_feedback(self.session_id, faq_id, helped))
+        if helped:
             await self._write("end_session", lambda s: s.end_session(
                 self.session_id, Outcome.DEFLECTED, confirmed=True, faq_id=faq_id))
             reply = ChatReply(self.session_id, (BotMessage(HELPED),), "reply", faq_id,

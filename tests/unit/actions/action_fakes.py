@@ -92,6 +92,9 @@ class FakeStore:
     def record_handover(self, *args: Any, **kwargs: Any) -> None:
         self._call("record_handover", *args, **kwargs)
 
+    def record_feedback(self, *args: Any, **kwargs: Any) -> None:
+        self._call("record_feedback", *args, **kwargs)
+
     def create_work_order(self, session_id: str, what: str, where: str, phone: str | None) -> Any:
         self._call("create_work_order", session_id, what, where, phone)
         return WorkOrder("GD20261203-000042", session_id, what, where, "138****5678")

@@ -95,3 +95,34 @@ def test_not_helped_skips_a_retired_candidate(build) -> None:
     tracker = make_tracker("没帮助", intent="deny", slots=slots, events=ANSWER_TURN)
     _, events = run_action(build(ActionFeedbackNotHelped), tracker)
     assert SlotSet("faq_answered", "F003") in events
+
+
+def test_helped_records_the_feedback_on_the_answer(build, store) -> None:
+    tracker = make_tracker("有帮助", intent="affirm", slots=ANSWERED, events=ANSWER_TURN)
+    run_action(build(ActionFeedbackHelped), tracker)
+    assert store.named("record_feedback") == [((SENDER, "F001", True), {})]
+    names = [n for n, _, _ in store.calls if n != "start_session"]
+    assert names == ["record_feedback", "end_session"]
+
+
+def test_not_helped_records_the_feedback_before_the_next_candidate(build, store) -> None:
+    tracker = make_tracker("没帮助", intent="deny", slots=ANSWERED, events=ANSWER_TURN)
+    run_action(build(ActionFeedbackNotHelped), tracker)
+    assert store.named("record_feedback") == [((SENDER, "F001", False), {})]
+
+
+def test_not_helped_twice_records_the_second_answer_too(build, store) -> None:
+    slots = {**ANSWERED, "faq_answered": "F002", "next_offered": True}
+    history = [*ANSWER_TURN, slot_event("faq_answered", "F002")]
+    tracker = make_tracker("还是不对", intent="deny", slots=slots, events=history)
+    run_action(build(ActionFeedbackNotHelped), tracker)
+    assert store.named("record_feedback") == [((SENDER, "F002", False), {})]
+    assert store.named("record_handover")[0][0][1] is TransferReason.NEGATIVE_FEEDBACK
+
+
+def test_feedback_without_an_answered_faq_records_none(build, store) -> None:
+    slots = {**ANSWERED, "faq_answered": None}
+    tracker = make_tracker("有帮助", intent="affirm", slots=slots, events=ANSWER_TURN)
+    messages, _ = run_action(build(ActionFeedbackHelped), tracker)
+    assert store.named("record_feedback") == []
+    assert [m["text"] for m in messages] == [replies.HELPED]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from fastapi.testclient import TestClient
 
 from bot.store.base import Channel, Outcome, TransferReason, Turn
@@ -114,3 +115,44 @@ def test_new_entry_returns_a_prefill_for_the_editor(editor: TestClient) -> None:
 def test_new_entry_with_an_empty_text_is_422(editor: TestClient) -> None:
     assert error_of(editor.post("/api/console/unanswered/new-entry",
                                 json={"text": " "}))["field"] == "text"
+
+
+def _helped_then_human(rig: ConsoleRig) -> None:
+    """身份证丢了怎么补办 -> SFZ002 -> 有帮助 -> 转人工 (as the actions and gateway write it)."""
+    rig.store.record_turn(Turn("h1", Channel.CHAT, "身份证丢了怎么补办", DAY.replace(minute=10),
+                               intent="ask_question", decision="answer", faq_id="SFZ002"))
+    rig.store.record_feedback("h1", "SFZ002", True)
+    rig.store.end_session("h1", Outcome.DEFLECTED, confirmed=True, faq_id="SFZ002")
+    _turn(rig, "h1", "有帮助", "reply", 11, intent="affirm")
+    rig.store.record_handover("h1", TransferReason.CITIZEN_REQUEST, {"q": "转人工"})
+    _turn(rig, "h1", "转人工", "handover", 12, intent="request_human")
+    # A confirmed answer, then a different question handed over: only that one counts.
+    rig.store.record_turn(Turn("h2", Channel.CHAT, "居住证怎么办理", DAY.replace(minute=13),
+                               intent="ask_question", decision="answer", faq_id="JZZ001"))
+    rig.store.record_feedback("h2", "JZZ001", True)
+    _turn(rig, "h2", "有帮助", "reply", 14, intent="affirm")
+    _turn(rig, "h2", "护照丢了怎么补办", "handover", 15)
+    rig.store.record_handover("h2", TransferReason.LOW_CONFIDENCE, {"q": "护照"})
+
+
+@pytest.mark.parametrize("method", [None, "nearest_entry"])
+def test_a_confirmed_answer_is_not_unanswered_after_a_handover(
+    rig: ConsoleRig, editor: TestClient, method: str | None
+) -> None:
+    _helped_then_human(rig)
+    params = {"method": method} if method else {}
+    body = editor.get("/api/console/unanswered", params=params).json()
+    texts = [e["text"] for g in body["groups"] for e in g["examples"]]
+    assert "身份证丢了怎么补办" not in texts and "居住证怎么办理" not in texts
+    assert texts == ["护照丢了怎么补办"]
+
+
+def test_an_answer_without_confirmation_before_a_handover_still_counts(
+    rig: ConsoleRig, editor: TestClient
+) -> None:
+    rig.store.record_turn(Turn("n1", Channel.CHAT, "公积金怎么提取", DAY.replace(minute=20),
+                               intent="ask_question", decision="answer", faq_id="GJJ001"))
+    rig.store.record_feedback("n1", "GJJ001", False)
+    rig.store.record_handover("n1", TransferReason.NEGATIVE_FEEDBACK, {"q": "公积金"})
+    body = editor.get("/api/console/unanswered").json()
+    assert [e["text"] for g in body["groups"] for e in g["examples"]] == ["公积金怎么提取"]
