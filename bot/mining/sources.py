@@ -179,6 +179,7 @@ def read_log_rows(
     in sessions that ended without the citizen confirming them."""
     from sqlalchemy import and_, func, or_, select
 
+    from bot.store.feedback import confirmed_turn
     from bot.store.schema import sessions, turns
 
     decision = func.coalesce(turns.c.decision, "")
@@ -200,7 +201,10 @@ def read_log_rows(
     if include_unconfirmed:
         wanted.append(and_(sessions.c.outcome == "deflected", sessions.c.confirmed.is_(False),
                            decision == "answer"))
-    where = [is_question, or_(*wanted), turns.c.text != "", intent != "complain"]
+    # A question whose answer the citizen said helped is answered, however the session
+    # ended later (e.g. a hand-over on another question).
+    where = [is_question, or_(*wanted), turns.c.text != "", intent != "complain",
+             ~confirmed_turn(turns)]
     if since is not None:
         where.append(turns.c.at >= since)
     statement = (

@@ -72,3 +72,19 @@ def test_unconfirmed_answers_on_request(store) -> None:
 def test_since(store) -> None:
     rows, _ = read_log_rows(store, since=D.replace(minute=10))
     assert [r.text for r in rows] == ["新问题"]
+
+
+def test_a_confirmed_answer_is_not_mined_when_the_session_later_ends_badly(store) -> None:
+    # 居住证 helped (feedback on its answer), then another answer did not help and the
+    # session was handed over for negative feedback: only the second question is mined.
+    at = D.replace(minute=40)
+    store.record_turn(Turn("mixed", Channel.CHAT, "身份证丢了怎么补办", at, intent="ask_question",
+                           decision="answer", faq_id="F1"))
+    store.record_feedback("mixed", "F1", True)
+    store.record_turn(Turn("mixed", Channel.CHAT, "户口怎么迁", at.replace(minute=41),
+                           intent="ask_question", decision="answer", faq_id="F2"))
+    store.record_feedback("mixed", "F2", False)
+    store.end_session("mixed", Outcome.TRANSFERRED, reason=TransferReason.NEGATIVE_FEEDBACK,
+                      at=at)
+    texts = [r.text for r in read_log_rows(store, since=at)[0]]
+    assert texts == ["户口怎么迁"]
