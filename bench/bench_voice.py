@@ -16,8 +16,15 @@ measures it), a SQLite store, and espeak-ng.
   session has taken it) stays bounded: p95 <= 2.0 s and the last chunk <= 3.0 s.
   Target: at least 2 callers.
 
+- endpoints (--endpoints): no Whisper; Silero VAD over every recording of the manifest,
+  then the endpointing state machine at several end-of-speech silences: how many recordings
+  (single sentences, so one utterance each) a shorter silence cuts in two, and how many
+  early decodes a caller's pauses would waste.
+
     OMP_NUM_THREADS=1 .venv/bin/python bench/bench_voice.py            # results/bench_voice.json
     .venv/bin/python bench/bench_voice.py --files 4 --streams 1 2 --stream-s 20   # quick
+    .venv/bin/python bench/bench_voice.py --beam 1 --end-silence 0.5 --early 0    # a variant
+    .venv/bin/python bench/bench_voice.py --endpoints --out results/asr/endpoints.json
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import csv
 import json
 import os
 import platform
+import resource
 import sys
 import tempfile
 import time
@@ -88,7 +96,68 @@ def load_calls(limit: int) -> list[Call]:
     return calls
 
 
-def build_stack(settings: Settings, data_dir: Path, live: bool) -> tuple[Any, Any, Any, str]:
+def cpu_seconds() -> float:
+    """This process and its children (espeak-ng runs as one), user + system."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def endpoint_study(ends: list[float], early: list[float]) -> dict[str, Any]:
+    """Silero once per recording, then the endpointing at each silence (cheap: no Whisper)."""
+    from bot.voice.audio import decode_file
+    from bot.voice.vad import FRAME, SileroFrameVad, VadConfig, VoiceActivity
+
+    with (DATA / "manifest.csv").open(encoding="utf-8") as handle:
+        names = [row["file"] for row in csv.DictReader(handle)]
+    per_folder: dict[str, dict[str, Any]] = {}
+    tail = np.zeros(int(1.5 * 16000), np.float32)  # the caller stays silent afterwards
+    for name in names:
+        pcm = decode_file(DATA / name).pcm
+        samples = np.concatenate([np.frombuffer(pcm, "<i2").astype(np.float32) / 32768, tail])
+        frames = samples[: len(samples) - len(samples) % FRAME].reshape(-1, FRAME)
+        vad = SileroFrameVad()
+        probs = [vad(f) for f in frames]
+        folder = per_folder.setdefault(name.split("/")[0], {"recordings": 0, "cut": {},
+                                                            "no_speech": 0, "early_wasted": {}})
+        folder["recordings"] += 1
+        def cached(probs: list[float] = probs) -> Any:
+            feed = iter(probs)
+            return lambda _frame: next(feed)
+
+        for end in ends:
+            activity = VoiceActivity(VadConfig(end_silence_s=end), vad=cached())
+            starts = sum(1 for f in frames if (e := activity.step(f)) and e.kind == "start")
+            key = f"{end:.1f}"
+            folder["cut"][key] = folder["cut"].get(key, 0) + (starts > 1)
+            if end == max(ends):
+                folder["no_speech"] += starts == 0
+                # pauses inside an utterance: each one >= early (and shorter than the
+                # endpoint) starts a decode that is thrown away
+                activity = VoiceActivity(VadConfig(end_silence_s=end), vad=cached())
+                pauses, before = [], 0
+                for f in frames:
+                    event = activity.step(f)
+                    run = activity.trailing_silence_frames
+                    if event is None and activity.active and run == 0 and before:
+                        pauses.append(before)  # a pause that ended in more speech
+                    before = run
+                seconds = [p * FRAME / 16000 for p in pauses]
+                for e in early:
+                    for end_s in ends:  # a pause >= the endpoint ends the utterance instead
+                        n = sum(1 for p in seconds if e <= p < end_s)
+                        k = f"{e:.1f}@{end_s:.1f}"
+                        folder["early_wasted"][k] = folder["early_wasted"].get(k, 0) + n
+    total = {"recordings": sum(f["recordings"] for f in per_folder.values())}
+    for field_name in ("cut", "early_wasted"):
+        total[field_name] = {k: sum(f[field_name].get(k, 0) for f in per_folder.values())
+                             for k in next(iter(per_folder.values()))[field_name]}
+    total["no_speech"] = sum(f["no_speech"] for f in per_folder.values())
+    return {"bench": "endpoints", "ends_s": ends, "early_s": early, "total": total,
+            "per_folder": per_folder, "load_average_1m": round(os.getloadavg()[0], 2)}
+
+
+def build_stack(settings: Settings, data_dir: Path, args: Any) -> tuple[Any, Any, Any, str]:
     from bot.engine.service import FaqService
     from bot.gateway.conversation import ConversationService
     from bot.store.sql import SqlStore
@@ -100,12 +169,19 @@ def build_stack(settings: Settings, data_dir: Path, live: bool) -> tuple[Any, An
     store = SqlStore(f"sqlite:///{data_dir / 'bench.db'}")
     conversation = ConversationService(None, engine, store, settings.max_message_chars)
     transcriber = make_transcriber(VoiceSettings.load(settings), settings.kb_dir)
-    if live and hasattr(transcriber, "options"):
-        # Greedy decoding without word times or temperature fallback: what a live call
-        # can afford on 2 cores (the shipped default is tuned for accuracy: beam 5).
-        transcriber.options = replace(
-            transcriber.options, beam_size=1, word_timestamps=False, temperatures=(0.0,)
-        )
+    if hasattr(transcriber, "options"):  # Whisper: the variant asked for on the command line
+        options = transcriber.options
+        if args.beam is not None:
+            options = replace(options, beam_size=args.beam)
+        if args.no_words:
+            options = replace(options, word_timestamps=False)
+        if args.stream_vad:
+            options = replace(options, stream_vad_filter=True)
+        transcriber.options = options
+        if args.end_silence is not None:
+            transcriber.vad = replace(transcriber.vad, end_silence_s=args.end_silence)
+        if args.early is not None:
+            transcriber.early_decode_s = args.early or None
     transcriber.load()
     synthesizer = EspeakSynthesizer()
     synthesizer.load()
@@ -189,25 +265,34 @@ def main() -> int:
         help="concurrent callers to try (stops at the first that cannot keep up)",
     )
     parser.add_argument("--stream-s", type=float, default=40.0, help="audio seconds per caller")
-    parser.add_argument(
-        "--live",
-        action="store_true",
-        help="Whisper with beam 1, no word times, no temperature fallback",
-    )
+    parser.add_argument("--beam", type=int, help="Whisper beam size (default: the shipped one)")
+    parser.add_argument("--end-silence", type=float, help="end-of-speech silence, seconds")
+    parser.add_argument("--early", type=float, help="early decode after this silence (0: off)")
+    parser.add_argument("--no-words", action="store_true", help="Whisper without word times")
+    parser.add_argument("--stream-vad", action="store_true",
+                        help="run Whisper's own VAD again on each utterance (the old way)")
+    parser.add_argument("--endpoints", action="store_true",
+                        help="only the VAD endpoint study over all recordings (no Whisper)")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "results" / "bench_voice.json")
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    if args.endpoints:
+        study = endpoint_study([0.3, 0.4, 0.5, 0.6, 0.7, 0.8], [0.2, 0.3, 0.4])
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(study, ensure_ascii=False, indent=2), encoding="utf-8")
+        print(json.dumps(study["total"], ensure_ascii=False))
+        return 0
     settings = Settings.load()
     calls = load_calls(args.files)
+    load_start = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
-        conversation, transcriber, synthesizer, version = build_stack(
-            settings, Path(tmp), args.live
-        )
+        conversation, transcriber, synthesizer, version = build_stack(settings, Path(tmp), args)
         print(
             f"engine {transcriber.name}, FAQ index {version}, {len(calls)} recordings, "
             f"load average {os.getloadavg()[0]:.1f}",
             file=sys.stderr,
         )
+        cpu0 = cpu_seconds()
         # One call at a time, each from an idle start: a caller waits for the answer.
         single = StreamResult()
         for n, call in enumerate(calls):
@@ -217,6 +302,7 @@ def main() -> int:
             for name in ("lags", "latencies", "to_final", "dialog_ms", "tts_ms", "finals"):
                 getattr(single, name).extend(getattr(one, name))
             single.missed += one.missed
+        cpu_latency = cpu_seconds() - cpu0
         latency = {
             "calls": len(calls),
             "answered": len(single.latencies),
@@ -228,6 +314,11 @@ def main() -> int:
             "to_final_p50_s": pct(single.to_final, 50),
             "dialog_ms_p50": pct(single.dialog_ms, 50),
             "tts_ms_p50": pct(single.tts_ms, 50),
+            # all CPU the voice path spent (Whisper, VAD, FAQ engine, espeak-ng) per answered
+            # recording: what another process's load does not inflate
+            "cpu_s_per_utterance": round(cpu_latency / max(1, len(single.latencies)), 3),
+            "audio_s_per_utterance": round(
+                sum(len(c.pcm) / 32000 for c in calls) / max(1, len(calls)), 2),
         }
         print(f"end of speech -> reply audio: {latency}", file=sys.stderr)
         concurrency = []
@@ -277,10 +368,14 @@ def main() -> int:
         "engine": transcriber.name,
         "faq_index": version,
         "whisper_options": str(getattr(transcriber, "options", "")),
+        "vad": str(getattr(transcriber, "vad", "")),
+        "early_decode_s": getattr(transcriber, "early_decode_s", None),
+        "command": " ".join(sys.argv),
         "machine": {
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
-            "load_average_1m_at_end": round(os.getloadavg()[0], 2),
+            "load_average_1m_5m_15m_at_start": [round(x, 2) for x in load_start],
+            "load_average_1m_5m_15m_at_end": [round(x, 2) for x in os.getloadavg()],
         },
         "recordings": [c.name for c in calls],
         "latency": latency,

@@ -12,6 +12,15 @@ Keys (environment > `.env` > defaults):
                          it is off by default)
   BOT_ASR_PARTIAL_S      Whisper streaming: a partial transcript every this many seconds of
                          speech (default 0: finals only, the cheap choice on 2 cores)
+  BOT_ASR_BEAM           Whisper beam size 1-10 (default: the engine's, 5; 1 is faster and
+                         less accurate, see bench/bench_asr.py)
+  BOT_ASR_END_SILENCE_S  streaming: silence that ends an utterance, 0.2-3 s (default: the
+                         engine's, 0.7; shorter cuts callers off at pauses, see
+                         bench/bench_voice.py --endpoints)
+  BOT_ASR_EARLY_S        streaming: start decoding after this much silence, before the
+                         endpoint (0: off; default: the engine's, 0.3)
+Unset keys (BEAM, END_SILENCE, EARLY) leave the engine's own defaults, which are the
+measured ones (bot/voice/whisper.py, streaming.py, vad.py).
 """
 
 from __future__ import annotations
@@ -39,6 +48,9 @@ class VoiceSettings:
     asr_threads: int = 2
     asr_partial_s: float = 0.0
     asr_prompt: str = "none"
+    asr_beam: int | None = None
+    asr_end_silence_s: float | None = None
+    asr_early_s: float | None = None
 
     @classmethod
     def load(
@@ -82,13 +94,30 @@ class VoiceSettings:
             raise ConfigError(
                 f"BOT_ASR_PROMPT={source['BOT_ASR_PROMPT']!r} is not one of {', '.join(PROMPTS)}"
             )
-        voice = cls(engine, vosk_dir, whisper_dir, max_s, int(threads), partial, prompt)
+        beam = _optional(source, "BOT_ASR_BEAM")
+        if beam is not None and (beam != int(beam) or not 1 <= beam <= 10):
+            raise ConfigError(f"BOT_ASR_BEAM={beam!r} must be a whole number 1-10")
+        end = _optional(source, "BOT_ASR_END_SILENCE_S")
+        if end is not None and not 0.2 <= end <= 3.0:
+            raise ConfigError(f"BOT_ASR_END_SILENCE_S={end!r} must be between 0.2 and 3 seconds")
+        early = _optional(source, "BOT_ASR_EARLY_S")
+        if early is not None and early != 0 and not 0.1 <= early <= 3.0:
+            raise ConfigError(
+                f"BOT_ASR_EARLY_S={early!r} must be 0 (off) or between 0.1 and 3 seconds"
+            )
+        voice = cls(engine, vosk_dir, whisper_dir, max_s, int(threads), partial, prompt,
+                    None if beam is None else int(beam), end, early)
         if engine == "vosk" and vosk_dir is None:
             raise ConfigError(
                 "BOT_ASR_ENGINE=vosk needs BOT_VOSK_MODEL_DIR, the folder of an unzipped Vosk "
                 "model such as vosk-model-small-cn-0.22 (see the README's voice section)"
             )
         return voice
+
+
+def _optional(source: Mapping[str, str], key: str) -> float | None:
+    raw = source.get(key)
+    return None if raw is None or not raw.strip() else _number(source, key, 0.0)
 
 
 def _number(source: Mapping[str, str], key: str, default: float) -> float:

@@ -5,14 +5,23 @@ Timeline: the caller speaks, `speech_active` turns True (the gateway stops playb
 the caller pauses `end_silence_s`, the utterance (with `pre_roll_s` of audio before the
 detected start, so the first syllable is not clipped) is transcribed and returned as a final
 Transcript. Word times are on the stream's clock (seconds since the first chunk).
+
+Early decoding: the endpoint has to wait long enough not to cut a caller off at a comma,
+but nothing stops the decoder from starting sooner. After `early_decode_s` of silence the
+utterance is decoded in a background thread with exactly the audio the endpoint would send
+(the speech plus `tail_s`); when the endpoint comes with no speech in between, that result
+is the final, so the wait and the decoding overlap. If the caller goes on speaking, the
+early result is thrown away (the CPU it took is the price; bench/bench_voice.py measures it).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import replace
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -23,6 +32,26 @@ from bot.voice.vad import FRAME, VadConfig, VoiceActivity
 log = logging.getLogger(__name__)
 
 FRAME_S = FRAME / SAMPLE_RATE
+EARLY_DECODE_S = 0.3
+
+
+@dataclass
+class _Early:
+    speech_frames: int  # utterance length (frames) without the trailing silence
+    result: Future[Transcript]
+
+
+def _in_background(work: Callable[[], Transcript]) -> Future[Transcript]:
+    future: Future[Transcript] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(work())
+        except BaseException as err:  # noqa: BLE001 - handed to whoever waits for it
+            future.set_exception(err)
+
+    threading.Thread(target=run, name="asr-early-decode", daemon=True).start()
+    return future
 
 
 class VadStreamingRecognizer:
@@ -32,19 +61,27 @@ class VadStreamingRecognizer:
         *,
         config: VadConfig | None = None,
         activity: VoiceActivity | None = None,
-        pre_roll_s: float = 0.3,
-        tail_s: float = 0.2,
+        pre_roll_s: float | None = None,  # default: the VadConfig's
+        tail_s: float | None = None,
         max_utterance_s: float = 20.0,
         partial_interval_s: float | None = None,
+        early_decode_s: float | None = EARLY_DECODE_S,
     ) -> None:
         self._transcribe = transcribe
         self._activity = activity or VoiceActivity(config)
         cfg = self._activity.config
+        pre_roll_s = cfg.pre_roll_s if pre_roll_s is None else pre_roll_s
+        tail_s = cfg.tail_s if tail_s is None else tail_s
         self._pre_frames = round(pre_roll_s / FRAME_S) + max(1, round(cfg.min_speech_s / FRAME_S))
         self._tail_frames = round(tail_s / FRAME_S)
         self._end_frames = max(1, round(cfg.end_silence_s / FRAME_S))
         self._max_frames = round(max_utterance_s / FRAME_S)
         self._partial_frames = round(partial_interval_s / FRAME_S) if partial_interval_s else 0
+        early = round(early_decode_s / FRAME_S) if early_decode_s else 0
+        # Only worth it before the endpoint, and only once the tail the final keeps is in.
+        self._early_frames = max(early, self._tail_frames) if 0 < early < self._end_frames else 0
+        self._early: _Early | None = None
+        self.early_used = self.early_wasted = 0  # for logs and benchmarks
         self._pending = b""
         self._history: deque[np.ndarray] = deque(maxlen=self._pre_frames)
         self._utterance: list[np.ndarray] = []
@@ -108,7 +145,10 @@ class VadStreamingRecognizer:
                      len(self._utterance) * FRAME_S)
             self._activity.force_end()
             return self._final(trim_silence=False)
-        if self._activity.trailing_silence_frames:  # a pause: the final comes soon anyway
+        silence = self._activity.trailing_silence_frames
+        if silence:  # a pause: the final comes soon anyway
+            if self._early_frames and silence == self._early_frames:
+                self._start_early(len(self._utterance) - silence)
             return None
         self._since_partial += 1
         if self._partial_frames and self._since_partial >= self._partial_frames:
@@ -118,12 +158,27 @@ class VadStreamingRecognizer:
                 return replace(partial, is_final=False)
         return None
 
+    def _start_early(self, speech_frames: int) -> None:
+        if self._early is not None and not self._early.result.done():
+            return  # one in flight is enough: the endpoint decodes itself if need be
+        if self._early is not None:
+            self.early_wasted += 1
+        audio = self._audio(self._utterance[: speech_frames + self._tail_frames])
+        self._early = _Early(speech_frames, _in_background(lambda: self._transcribe(audio)))
+
     def _final(self, trim_silence: bool) -> Transcript | None:
         frames = self._utterance
+        early, self._early = self._early, None
         if trim_silence:  # keep a little of the trailing silence: Whisper ends words better
             frames = frames[: len(frames) - self._end_frames + self._tail_frames]
         self._utterance = []
-        result = self._run(frames)
+        speech = len(frames) - self._tail_frames
+        if trim_silence and early is not None and early.speech_frames == speech:
+            self.early_used += 1
+            result = self._shift(early.result.result())
+        else:
+            self.early_wasted += early is not None
+            result = self._run(frames)
         if not result.text:
             log.info("utterance of %.2f s gave no text (noise or unintelligible)",
                      len(frames) * FRAME_S)
@@ -131,9 +186,15 @@ class VadStreamingRecognizer:
         self.utterances += 1
         return result
 
+    @staticmethod
+    def _audio(frames: list[np.ndarray]) -> Audio:
+        return Audio(float32_to_pcm16(np.concatenate(frames)))
+
     def _run(self, frames: list[np.ndarray]) -> Transcript:
-        audio = Audio(float32_to_pcm16(np.concatenate(frames)))
-        result = self._transcribe(audio)
+        return self._shift(self._transcribe(self._audio(frames)))
+
+    def _shift(self, result: Transcript) -> Transcript:
+        """Word times from the utterance's clock to the stream's."""
         offset = self._utterance_start * FRAME_S
         words = tuple(replace(w, start_s=w.start_s + offset, end_s=w.end_s + offset)
                       for w in result.words)

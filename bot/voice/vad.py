@@ -68,6 +68,11 @@ class VadConfig:
     energy_floor_dbfs: float = -50.0  # quieter frames are silence (line hiss, comfort noise)
     min_speech_s: float = 0.2  # this much speech (within the start window) starts an utterance
     end_silence_s: float = 0.7  # this much silence after speech ends it (the endpoint)
+    # What the streaming recognizer cuts out around the detected speech: audio before the
+    # start (the first syllable's onset is quieter than the threshold) and after the last
+    # speech frame (a soft final syllable, 了 or 吗, reads as silence to the VAD).
+    pre_roll_s: float = 0.3
+    tail_s: float = 0.2
 
 
 @dataclass(frozen=True)

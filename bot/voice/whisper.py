@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,9 @@ from bot.errors import ConfigError, InputError, ModelNotBuiltError
 from bot.text.simplify import to_simplified
 from bot.voice.audio import DEFAULT_MAX_SECONDS, pcm16_to_float32
 from bot.voice.base import Audio, StreamingRecognizer, Transcript, Word
-from bot.voice.guard import clean_transcript, invented_segment
-from bot.voice.streaming import VadStreamingRecognizer
+from bot.voice.guard import Segment, clean_transcript, screen_segments
+from bot.voice.streaming import EARLY_DECODE_S, VadStreamingRecognizer
+from bot.voice.vad import VadConfig
 from bot.voice.whisper_build import build_whisper_model, is_built
 
 __all__ = ["WhisperOptions", "WhisperTranscriber", "build_whisper_model"]
@@ -65,6 +67,15 @@ class WhisperOptions:
     # Raise quiet audio to this RMS level (dBFS) before decoding, limited so the peak stays
     # below full scale; None: leave the level alone (measured: -20 dBFS raised CER to 0.167).
     gain_to_dbfs: float | None = None
+    compute_type: str = "int8"  # CTranslate2 weights/arithmetic on CPU
+    # Drop or trim invented segments (guard.py); off only to measure what the guard does.
+    filter_invented: bool = True
+    # Whisper's own Silero pass on an utterance the streaming recognizer has already cut
+    # out with the same VAD: off, it only costs time (see bench/bench_asr.py stream-*).
+    stream_vad_filter: bool = False
+    # Forbid the vocabulary's whole-character Traditional tokens (這, 們, 什麼 ...; 387 of
+    # them), so the beam writes Simplified itself instead of OpenCC converting afterwards.
+    simplified_tokens: bool = False
 
 
 class WhisperTranscriber:
@@ -77,8 +88,12 @@ class WhisperTranscriber:
         options: WhisperOptions | None = None,
         max_seconds: float = DEFAULT_MAX_SECONDS,
         partial_interval_s: float | None = None,
+        vad: VadConfig | None = None,
+        early_decode_s: float | None = EARLY_DECODE_S,
     ) -> None:
         self.model_dir = Path(model_dir)
+        self.vad = vad or VadConfig()  # the streaming recognizer's endpointing
+        self.early_decode_s = early_decode_s  # streaming: decode during the endpoint's wait
         # Streaming partials re-transcribe the growing utterance this often (None: finals
         # only; speech_active still tells the gateway at once that the caller speaks).
         self.partial_interval_s = partial_interval_s
@@ -86,6 +101,7 @@ class WhisperTranscriber:
         self.options = options or WhisperOptions()
         self.max_seconds = max_seconds
         self._model: Any = None
+        self._suppress: list[int] = [-1]  # Whisper's own default: its non-speech symbols
         self._lock = threading.Lock()
 
     def load(self) -> None:
@@ -107,14 +123,20 @@ class WhisperTranscriber:
                 ) from err
             started = time.perf_counter()
             self._model = WhisperModel(
-                str(self.model_dir), device="cpu", compute_type="int8",
+                str(self.model_dir), device="cpu", compute_type=self.options.compute_type,
                 cpu_threads=self.options.cpu_threads, local_files_only=True,
             )
+            self._suppress = [-1]
+            if self.options.simplified_tokens:
+                self._suppress += traditional_tokens(self._model.hf_tokenizer)
             log.info("whisper model loaded from %s in %.1f s (beam %d, %d threads)",
                      self.model_dir, time.perf_counter() - started,
                      self.options.beam_size, self.options.cpu_threads)
 
     def transcribe(self, audio: Audio) -> Transcript:
+        return self._decode(audio, self.options.vad_filter)
+
+    def _decode(self, audio: Audio, vad_filter: bool) -> Transcript:
         if audio.duration_s > self.max_seconds:
             raise InputError(
                 f"{audio.duration_s:.0f} s of audio is over the {self.max_seconds:.0f} s "
@@ -133,7 +155,7 @@ class WhisperTranscriber:
             language=opts.language,
             beam_size=opts.beam_size,
             initial_prompt=self.prompt or None,
-            vad_filter=opts.vad_filter,
+            vad_filter=vad_filter,
             vad_parameters={
                 "min_silence_duration_ms": opts.vad_min_silence_ms,
                 "threshold": opts.vad_threshold,
@@ -145,10 +167,17 @@ class WhisperTranscriber:
             max_new_tokens=_token_budget(audio.duration_s, opts.tokens_per_second),
             without_timestamps=opts.without_timestamps,
             patience=opts.patience,
+            suppress_tokens=self._suppress,
         )
-        segments = _real_segments(list(segments))  # the generator decodes lazily
-        text, words, confidence = _assemble(segments)
-        text, dropped = clean_transcript(text, self.prompt)
+        kept = [_segment(s) for s in segments]  # the generator decodes lazily
+        if opts.filter_invented:
+            kept, notes = screen_segments(kept)
+            for note in notes:
+                log.info("whisper segment %s", note)
+        text, words, confidence = _assemble(kept)
+        dropped = None
+        if opts.filter_invented:
+            text, dropped = clean_transcript(text, self.prompt)
         if dropped:
             log.info("whisper output dropped (%s)", dropped)
             words, confidence = (), 0.0
@@ -163,7 +192,21 @@ class WhisperTranscriber:
 
     def stream(self) -> StreamingRecognizer:
         self.load()
-        return VadStreamingRecognizer(self.transcribe, partial_interval_s=self.partial_interval_s)
+        vad_filter = self.options.stream_vad_filter
+        return VadStreamingRecognizer(lambda audio: self._decode(audio, vad_filter),
+                                      config=self.vad, partial_interval_s=self.partial_interval_s,
+                                      early_decode_s=self.early_decode_s)
+
+
+def traditional_tokens(tokenizer: Any) -> list[int]:
+    """Ids of tokens that decode to whole CJK characters OpenCC would change."""
+    ids = []
+    for token_id in range(tokenizer.get_vocab_size()):
+        text = tokenizer.decode([token_id])
+        if text.strip() and "\ufffd" not in text and to_simplified(text) != text:
+            if any("\u4e00" <= ch <= "\u9fff" for ch in text):
+                ids.append(token_id)
+    return ids
 
 
 def raise_level(samples: np.ndarray, target_dbfs: float, max_gain_db: float = 30.0) -> np.ndarray:
@@ -195,32 +238,45 @@ def _join(parts: list[str]) -> str:
     return out
 
 
-def _real_segments(segments: list[Any]) -> list[Any]:
-    kept = []
-    for segment in segments:
-        spans = [(w.start, w.end, w.probability) for w in segment.words or ()]
-        reason = invented_segment(segment.no_speech_prob, segment.compression_ratio, spans)
-        if reason is None:
-            kept.append(segment)
-        else:
-            log.info("whisper segment %r dropped: %s", segment.text[:40], reason)
-    return kept
+def _segment(raw: Any) -> Segment:
+    """faster-whisper's segment -> the guard's."""
+    words = tuple(
+        Word(w.word.strip(), float(w.start), float(w.end), float(w.probability))
+        for w in raw.words or ()
+        if w.word.strip()
+    )
+    return Segment(raw.text, words, float(raw.avg_logprob), float(raw.no_speech_prob),
+                   float(raw.compression_ratio))
 
 
 def _latin(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
-def _assemble(segments: list[Any]) -> tuple[str, tuple[Word, ...], float]:
+# Whisper writes Taiwan-style characters that OpenCC's t2s leaves alone because they are
+# also valid Simplified in other words: 著 for the particle 着 (看著, 接著), 甚麼 for 什么.
+_VARIANTS = {"甚么": "什么", "甚麼": "什么", "祇": "只", "妳": "你", "衞": "卫"}
+_ZHE_KEEP = re.compile(
+    "著(名|作|称|述|录|者|书|有|文|译)|(显|原|名|巨|论|编|所|土|卓|昭|专|合|遗|译|新|拙|彰)著"
+)
+
+
+def simplify(text: str) -> str:
+    """OpenCC t2s plus the Whisper variants above (著 kept in 著名, 显著, 所著 ...)."""
+    text = to_simplified(text)
+    for variant, simple in _VARIANTS.items():
+        text = text.replace(variant, simple)
+    if "著" not in text:
+        return text
+    keep = {m.start() + m.group(0).index("著") for m in _ZHE_KEEP.finditer(text)}
+    return "".join("着" if ch == "著" and i not in keep else ch for i, ch in enumerate(text))
+
+
+def _assemble(segments: list[Segment]) -> tuple[str, tuple[Word, ...], float]:
     """Text, words and a 0-1 confidence: the mean word probability when Whisper gave word
     timestamps, else exp of the mean token log-probability."""
-    text = to_simplified(_join([s.text for s in segments]))
-    words: list[Word] = []
-    for segment in segments:
-        for w in segment.words or ():
-            token = to_simplified(w.word.strip())
-            if token:
-                words.append(Word(token, float(w.start), float(w.end), float(w.probability)))
+    text = simplify(_join([s.text for s in segments]))
+    words = [replace(w, text=simplify(w.text)) for s in segments for w in s.words]
     if words:
         confidence = sum(w.confidence for w in words) / len(words)
     elif segments:

@@ -22,6 +22,7 @@ def test_defaults() -> None:
     assert voice.whisper_model_dir.parts[-3:] == ("build", "models", "whisper-base")
     assert voice.asr_max_seconds == 600
     assert voice.asr_prompt == "none"
+    assert (voice.asr_beam, voice.asr_end_silence_s, voice.asr_early_s) == (None, None, None)
 
 
 def test_whisper_dir_follows_build_dir(tmp_path: Path) -> None:
@@ -35,6 +36,11 @@ def test_keys(tmp_path: Path) -> None:
                  BOT_WHISPER_MODEL_DIR=str(tmp_path / "w"), BOT_ASR_MAX_SECONDS="90",
                  BOT_ASR_THREADS="1", BOT_ASR_PARTIAL_S="1.5", BOT_ASR_PROMPT="Domain")
     assert voice == VoiceSettings("vosk", tmp_path, tmp_path / "w", 90.0, 1, 1.5, "domain")
+
+
+def test_streaming_keys() -> None:
+    voice = load(BOT_ASR_BEAM="1", BOT_ASR_END_SILENCE_S="0.6", BOT_ASR_EARLY_S="0")
+    assert (voice.asr_beam, voice.asr_end_silence_s, voice.asr_early_s) == (1, 0.6, 0.0)
 
 
 def test_dotenv(tmp_path: Path) -> None:
@@ -52,7 +58,11 @@ def test_dotenv(tmp_path: Path) -> None:
      ({"BOT_ASR_THREADS": "1.5"}, r"BOT_ASR_THREADS=1.5 must be a whole number"),
      ({"BOT_ASR_PARTIAL_S": "0.1"}, r"BOT_ASR_PARTIAL_S=0.1 must be 0 \(off\) or between"),
      ({"BOT_ASR_PROMPT": "yes"}, r"BOT_ASR_PROMPT='yes' is not one of none, domain"),
-     ({"BOT_ASR_ENGINE": "vosk"}, r"BOT_ASR_ENGINE=vosk needs BOT_VOSK_MODEL_DIR")],
+     ({"BOT_ASR_ENGINE": "vosk"}, r"BOT_ASR_ENGINE=vosk needs BOT_VOSK_MODEL_DIR"),
+     ({"BOT_ASR_BEAM": "0"}, r"BOT_ASR_BEAM=0.0 must be a whole number 1-10"),
+     ({"BOT_ASR_BEAM": "wide"}, r"BOT_ASR_BEAM='wide' is not a number"),
+     ({"BOT_ASR_END_SILENCE_S": "0.1"}, r"BOT_ASR_END_SILENCE_S=0.1 must be between 0.2"),
+     ({"BOT_ASR_EARLY_S": "0.05"}, r"BOT_ASR_EARLY_S=0.05 must be 0 \(off\) or between")],
 )
 def test_invalid(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):

@@ -41,7 +41,9 @@ def speech(seconds: float) -> bytes:
 
 
 def recognizer(engine: FakeEngine, **kwargs: object) -> VadStreamingRecognizer:
+    """Early decoding off unless asked for: these tests count the engine's calls."""
     activity = VoiceActivity(VadConfig(end_silence_s=0.7), vad=loud_is_speech)
+    kwargs.setdefault("early_decode_s", None)
     return VadStreamingRecognizer(engine, activity=activity, **kwargs)  # type: ignore[arg-type]
 
 
@@ -138,3 +140,68 @@ def test_partials_while_speaking() -> None:
     out = feed(rec, speech(2.5) + silence(1.0))
     kinds = [t.is_final for t in out]
     assert kinds == [False, False, True]
+
+
+class SlowEngine(FakeEngine):
+    """Takes `seconds` of wall time per call, as Whisper does."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+
+    def __call__(self, audio: Audio) -> Transcript:
+        import time
+
+        time.sleep(self.seconds)
+        return super().__call__(audio)
+
+
+def test_early_decode_is_the_final() -> None:
+    """After 0.3 s of silence the utterance is decoded in the background; the endpoint at
+    0.7 s hands out that result: one decode, the same audio the endpoint would have sent."""
+    engine = FakeEngine()
+    rec = recognizer(engine, early_decode_s=0.3, tail_s=0.2)
+    finals = feed(rec, silence(0.5) + speech(1.0) + silence(1.0))
+    assert [t.text for t in finals] == ["utt1"]
+    assert len(engine.calls) == 1 and (rec.early_used, rec.early_wasted) == (1, 0)
+    late = FakeEngine()
+    feed(recognizer(late, tail_s=0.2), silence(0.5) + speech(1.0) + silence(1.0))
+    assert engine.calls[0].pcm == late.calls[0].pcm
+
+
+def test_early_decode_overlaps_the_wait() -> None:
+    import time
+
+    engine = SlowEngine(0.3)
+    rec = recognizer(engine, early_decode_s=0.3)
+    feed(rec, silence(0.5) + speech(1.0) + silence(0.64))  # endpoint not reached yet
+    time.sleep(0.35)  # the caller's silence goes on; the decode runs meanwhile
+    started = time.perf_counter()
+    finals = feed(rec, silence(0.2))
+    assert [t.text for t in finals] == ["utt1"]
+    assert time.perf_counter() - started < 0.15  # the result was ready
+
+
+def test_speech_after_early_decode_throws_it_away() -> None:
+    engine = FakeEngine()
+    rec = recognizer(engine, early_decode_s=0.3)
+    finals = feed(rec, speech(0.8) + silence(0.4) + speech(0.8) + silence(1.0))
+    assert len(finals) == 1
+    assert engine.calls[-1].duration_s > 1.9  # the final has the whole utterance
+    assert rec.early_wasted == 1 and rec.early_used == 1
+
+
+def test_early_decode_off_when_not_before_the_endpoint() -> None:
+    engine = FakeEngine()
+    rec = recognizer(engine, early_decode_s=0.8)  # later than the 0.7 s endpoint: nothing
+    feed(rec, speech(1.0) + silence(1.0))
+    assert len(engine.calls) == 1 and (rec.early_used, rec.early_wasted) == (0, 0)
+
+
+def test_early_decode_failure_reaches_the_caller() -> None:
+    def broken(audio: Audio) -> Transcript:
+        raise RuntimeError("decoder crashed")
+
+    rec = recognizer(broken, early_decode_s=0.3)  # type: ignore[arg-type]
+    with pytest.raises(RuntimeError, match="decoder crashed"):
+        feed(rec, speech(1.0) + silence(1.0))

@@ -12,7 +12,16 @@ import pytest
 
 from bot.errors import InputError, ModelNotBuiltError
 from bot.voice.base import Audio
-from bot.voice.whisper import WhisperTranscriber, _assemble, _join, _token_budget, raise_level
+from bot.voice.whisper import (
+    WhisperOptions,
+    WhisperTranscriber,
+    _assemble,
+    _join,
+    _segment,
+    _token_budget,
+    raise_level,
+    simplify,
+)
 
 
 def seg(text: str, words: list[tuple[str, float]] | None = None, logprob: float = -0.2,
@@ -33,9 +42,10 @@ class FakeModel:
         return iter(self.segments), None
 
 
-def engine(segments: list[Any], prompt: str = "") -> tuple[WhisperTranscriber, FakeModel]:
+def engine(segments: list[Any], prompt: str = "",
+           options: WhisperOptions | None = None) -> tuple[WhisperTranscriber, FakeModel]:
     model = FakeModel(segments)
-    t = WhisperTranscriber(Path("/nonexistent"), prompt=prompt)
+    t = WhisperTranscriber(Path("/nonexistent"), prompt=prompt, options=options)
     t._model = model
     return t, model
 
@@ -46,14 +56,14 @@ def test_join_mandarin_without_spaces_latin_with() -> None:
 
 def test_assemble_simplifies_and_scores_words() -> None:
     segment = seg("廣州市房地產", [("廣州", 0.9), ("市", 0.7), ("房地產", 0.8)])
-    text, words, confidence = _assemble([segment])
+    text, words, confidence = _assemble([_segment(segment)])
     assert text == "广州市房地产"
     assert [w.text for w in words] == ["广州", "市", "房地产"]
     assert confidence == pytest.approx(0.8)
 
 
 def test_assemble_confidence_from_logprob_without_words() -> None:
-    _, words, confidence = _assemble([seg("你好", logprob=-0.5)])
+    _, words, confidence = _assemble([_segment(seg("你好", logprob=-0.5))])
     assert words == ()
     assert confidence == pytest.approx(math.exp(-0.5), abs=1e-4)
 
@@ -134,3 +144,30 @@ def test_raise_level_leaves_silence_and_loud_audio() -> None:
     loud = np.full(1600, 0.5, np.float32)
     assert raise_level(silence, -20.0) is silence
     assert raise_level(loud, -20.0) is loud
+
+
+def test_filter_off_keeps_inventions() -> None:
+    """Only for measuring the guard (bench nofilter): nothing is dropped."""
+    loop = seg("请问问问问问问问", [("请", 0.97), ("问", 0.99)], no_speech=0.7, compression=33.0)
+    t, _ = engine([loop], options=WhisperOptions(filter_invented=False))
+    assert t.transcribe(Audio(bytes(32000))).text == "请问问问问问问问"
+
+
+def test_stream_skips_whispers_own_vad() -> None:
+    """An utterance our VAD cut out is not run through Silero a second time."""
+    t, model = engine([seg("社保卡丢了", [("社保卡", 0.9), ("丢了", 0.9)])])
+    stream = t.stream()
+    stream._transcribe(Audio(bytes(32000)))  # type: ignore[attr-defined]
+    assert model.kwargs["vad_filter"] is False
+    t.transcribe(Audio(bytes(32000)))
+    assert model.kwargs["vad_filter"] is True
+
+
+@pytest.mark.parametrize(
+    ("written", "simple"),
+    [("甚麼時候辦", "什么时候办"), ("接著排隊", "接着排队"), ("看著急死了", "看着急死了"),
+     ("著名景點", "著名景点"), ("顯著提高", "显著提高"), ("列夫托爾斯泰所著", "列夫托尔斯泰所著"),
+     ("妳好", "你好"), ("衞生局", "卫生局"), ("身份證補辦", "身份证补办")],
+)
+def test_simplify_whisper_variants(written: str, simple: str) -> None:
+    assert simplify(written) == simple
