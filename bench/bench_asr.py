@@ -212,7 +212,7 @@ def run_stream(engine: Any, audio: Any) -> tuple[str, float, int]:
     """The live path: 20 ms chunks through the streaming recognizer; the finals joined.
     Returns text, Whisper seconds, and how many utterances the recording became."""
     stream = engine.stream()
-    finals = []
+    finals: list[Any] = []
     step = 640  # 20 ms of 16 kHz 16-bit
     for offset in range(0, len(audio.pcm), step):
         finals.extend(t for t in stream.accept(audio.pcm[offset : offset + step]) if t.is_final)
