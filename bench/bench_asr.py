@@ -73,6 +73,7 @@ class Variant:
     end_silence_s: float = 0.7  # streaming: the endpoint
     stream_vad_filter: bool = False  # streaming: Whisper's own VAD pass on each utterance
     simplified_tokens: bool = False
+    encoder_pad_s: float | None = None  # None: Whisper's full 30 s encoder window
     pre_roll_s: float = 0.3  # streaming: audio kept before / after the detected speech
     tail_s: float = 0.2
 
@@ -101,6 +102,13 @@ VARIANTS = {
     "f32-vadsoft": Variant("f32-vadsoft", prompt="none", compute_type="float32",
                            vad_threshold=0.35),
     "int8f32": Variant("int8f32", prompt="none", compute_type="int8_float32"),
+    "win1": Variant("win1", prompt="none", encoder_pad_s=1.0),
+    "win2": Variant("win2", prompt="none", encoder_pad_s=2.0),
+    "win3": Variant("win3", prompt="none", encoder_pad_s=3.0),
+    "win2-b8": Variant("win2-b8", prompt="none", encoder_pad_s=2.0, beam_size=8),
+    "stream-win1": Variant("stream-win1", prompt="none", stream=True, encoder_pad_s=1.0),
+    "stream-win2": Variant("stream-win2", prompt="none", stream=True, encoder_pad_s=2.0),
+    "stream-win3": Variant("stream-win3", prompt="none", stream=True, encoder_pad_s=3.0),
     "simp": Variant("simp", prompt="none", simplified_tokens=True),
     "simp-b8": Variant("simp-b8", prompt="none", simplified_tokens=True, beam_size=8),
     "domain": Variant("domain", prompt="domain"),
@@ -187,6 +195,8 @@ def make_engine(variant: Variant, threads: int) -> Any:
         compute_type=variant.compute_type, filter_invented=variant.filter_invented,
         stream_vad_filter=variant.stream_vad_filter,
         simplified_tokens=variant.simplified_tokens,
+        encoder_pad_s=None if variant.stream else variant.encoder_pad_s,
+        stream_encoder_pad_s=variant.encoder_pad_s if variant.stream else None,
     )
     from bot.voice.vad import VadConfig
 

@@ -127,7 +127,7 @@ def endpoint_study(ends: list[float], early: list[float]) -> dict[str, Any]:
 
         for end in ends:
             activity = VoiceActivity(VadConfig(end_silence_s=end), vad=cached())
-            starts = sum(1 for f in frames if (e := activity.step(f)) and e.kind == "start")
+            starts = sum(1 for f in frames if (ev := activity.step(f)) and ev.kind == "start")
             key = f"{end:.1f}"
             folder["cut"][key] = folder["cut"].get(key, 0) + (starts > 1)
             if end == max(ends):
@@ -157,6 +157,90 @@ def endpoint_study(ends: list[float], early: list[float]) -> dict[str, Any]:
             "per_folder": per_folder, "load_average_1m": round(os.getloadavg()[0], 2)}
 
 
+# Paired comparison (--compare): each recording is answered once per configuration, back to
+# back, so every configuration sees the same moment's machine load.
+CONFIGS: dict[str, dict[str, Any]] = {
+    "default": {},
+    # before: no early decode, Whisper's VAD again on each utterance, the full 30 s window
+    "old": {"early": 0, "stream_vad": True, "encoder_pad": None},
+    "beam1": {"beam": 1},
+    "nowords": {"no_words": True},
+    "end05": {"end_silence": 0.5},
+    "early02": {"early": 0.2},
+    "win1": {"encoder_pad": 1.0},
+    "win2": {"encoder_pad": 2.0},
+    "win2-beam1": {"encoder_pad": 2.0, "beam": 1},
+    "fullwin": {"encoder_pad": None},
+}
+
+
+def configure(transcriber: Any, cfg: dict[str, Any], base: dict[str, Any] | None = None) -> None:
+    """Set a Whisper transcriber to `cfg` (keys as CONFIGS), starting from `base` (its own
+    state, as `snapshot` took it) or from what it has now."""
+    if not hasattr(transcriber, "options"):
+        return
+    if base is not None:
+        transcriber.options, transcriber.vad, transcriber.early_decode_s = (
+            base["options"], base["vad"], base["early"])
+    options = transcriber.options
+    if cfg.get("beam") is not None:
+        options = replace(options, beam_size=cfg["beam"])
+    if cfg.get("no_words"):
+        options = replace(options, word_timestamps=False)
+    if cfg.get("stream_vad"):
+        options = replace(options, stream_vad_filter=True)
+    if "encoder_pad" in cfg:  # the streaming path's window (a live call)
+        options = replace(options, stream_encoder_pad_s=cfg["encoder_pad"])
+    transcriber.options = options
+    if cfg.get("end_silence") is not None:
+        transcriber.vad = replace(transcriber.vad, end_silence_s=cfg["end_silence"])
+    if cfg.get("early") is not None:
+        transcriber.early_decode_s = cfg["early"] or None
+
+
+def snapshot(transcriber: Any) -> dict[str, Any]:
+    return {"options": getattr(transcriber, "options", None),
+            "vad": getattr(transcriber, "vad", None),
+            "early": getattr(transcriber, "early_decode_s", None)}
+
+
+def compare(names: list[str], calls: list[Call], conversation: Any, transcriber: Any,
+            synthesizer: Any) -> dict[str, Any]:
+    base = snapshot(transcriber)
+    results: dict[str, StreamResult] = {n: StreamResult() for n in names}
+    paired: dict[str, list[float | None]] = {n: [] for n in names}
+    cpu: dict[str, float] = dict.fromkeys(names, 0.0)
+    for i, call in enumerate(calls):
+        for name in names:
+            configure(transcriber, CONFIGS[name], base)
+            cpu0 = cpu_seconds()
+            one = asyncio.run(run_stream([call], None, conversation, transcriber, synthesizer,
+                                         f"cmp{i}-{name}"))
+            cpu[name] += cpu_seconds() - cpu0
+            results[name].latencies.extend(one.latencies)
+            results[name].to_final.extend(one.to_final)
+            results[name].missed += one.missed
+            paired[name].append(one.latencies[0] if one.latencies else None)
+        print(f"  {call.name}: " + ", ".join(
+            f"{n} {paired[n][-1]:.2f}" if paired[n][-1] is not None else f"{n} -" for n in names),
+              f"load {os.getloadavg()[0]:.1f}", file=sys.stderr)
+    configure(transcriber, {}, base)
+    first = names[0]
+    out: dict[str, Any] = {}
+    for name in names:
+        r = results[name]
+        diffs = [b - a for a, b in zip(paired[first], paired[name], strict=True)
+                 if a is not None and b is not None]
+        out[name] = {
+            "config": CONFIGS[name], "answered": len(r.latencies), "missed": r.missed,
+            "p50_s": pct(r.latencies, 50), "p95_s": pct(r.latencies, 95),
+            "to_final_p50_s": pct(r.to_final, 50),
+            f"median_minus_{first}_s": pct(diffs, 50),
+            "cpu_s_per_utterance": round(cpu[name] / max(1, len(r.latencies)), 3),
+        }
+    return out
+
+
 def build_stack(settings: Settings, data_dir: Path, args: Any) -> tuple[Any, Any, Any, str]:
     from bot.engine.service import FaqService
     from bot.gateway.conversation import ConversationService
@@ -169,19 +253,9 @@ def build_stack(settings: Settings, data_dir: Path, args: Any) -> tuple[Any, Any
     store = SqlStore(f"sqlite:///{data_dir / 'bench.db'}")
     conversation = ConversationService(None, engine, store, settings.max_message_chars)
     transcriber = make_transcriber(VoiceSettings.load(settings), settings.kb_dir)
-    if hasattr(transcriber, "options"):  # Whisper: the variant asked for on the command line
-        options = transcriber.options
-        if args.beam is not None:
-            options = replace(options, beam_size=args.beam)
-        if args.no_words:
-            options = replace(options, word_timestamps=False)
-        if args.stream_vad:
-            options = replace(options, stream_vad_filter=True)
-        transcriber.options = options
-        if args.end_silence is not None:
-            transcriber.vad = replace(transcriber.vad, end_silence_s=args.end_silence)
-        if args.early is not None:
-            transcriber.early_decode_s = args.early or None
+    configure(transcriber, {"beam": args.beam, "no_words": args.no_words,
+                            "stream_vad": args.stream_vad, "end_silence": args.end_silence,
+                            "early": args.early})
     transcriber.load()
     synthesizer = EspeakSynthesizer()
     synthesizer.load()
@@ -271,6 +345,8 @@ def main() -> int:
     parser.add_argument("--no-words", action="store_true", help="Whisper without word times")
     parser.add_argument("--stream-vad", action="store_true",
                         help="run Whisper's own VAD again on each utterance (the old way)")
+    parser.add_argument("--compare", nargs="+", choices=sorted(CONFIGS), metavar="CONFIG",
+                        help=f"paired latency comparison only, of: {', '.join(CONFIGS)}")
     parser.add_argument("--endpoints", action="store_true",
                         help="only the VAD endpoint study over all recordings (no Whisper)")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "results" / "bench_voice.json")
@@ -292,6 +368,18 @@ def main() -> int:
             f"load average {os.getloadavg()[0]:.1f}",
             file=sys.stderr,
         )
+        if args.compare:
+            compared = {"bench": "voice-compare", "command": " ".join(sys.argv),
+                      "recordings": [c.name for c in calls],
+                      "load_average_1m_5m_15m_at_start": [round(x, 2) for x in load_start],
+                      "configs": compare(args.compare, calls, conversation, transcriber,
+                                         synthesizer),
+                      "load_average_1m_5m_15m_at_end": [round(x, 2) for x in os.getloadavg()]}
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(json.dumps(compared, ensure_ascii=False, indent=2),
+                                encoding="utf-8")
+            print(json.dumps(compared["configs"], ensure_ascii=False))
+            return 0
         cpu0 = cpu_seconds()
         # One call at a time, each from an idle start: a caller waits for the answer.
         single = StreamResult()
@@ -363,7 +451,7 @@ def main() -> int:
             if not kept_up:
                 break
         sustained = max((r["streams"] for r in concurrency if r["kept_up"]), default=0)
-    report = {
+    report: dict[str, Any] = {
         "bench": "voice",
         "engine": transcriber.name,
         "faq_index": version,

@@ -232,6 +232,9 @@ class AudioSocketServer:
         self.max_connections = max_connections
         self.connections = 0
         self._server: asyncio.Server | None = None
+        self._calls: dict[str, AudioSocketCall] = {}  # live calls, ended by close()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closing = False
 
     async def start(self) -> AudioSocketServer:
         try:
@@ -245,9 +248,23 @@ class AudioSocketServer:
         log.info("AudioSocket server listening on %s:%d", self.host, self.port)
         return self
 
-    async def close(self) -> None:
+    async def close(self, timeout_s: float = 5.0) -> None:
+        """Stop listening, end the live calls (the dialplan reads `error` and sends each
+        caller to the agents) and wait for their sessions to be closed in the store."""
+        self._closing = True
         if self._server is not None:
             self._server.close()
+        for call in list(self._calls.values()):
+            self.outcomes.set(call.call_id, "error", detail="the bot is shutting down")
+            await call.close(send_hangup=True)
+        tasks = [t for t in self._tasks if t is not asyncio.current_task()]
+        if tasks:
+            _done, pending = await asyncio.wait(tasks, timeout=timeout_s)
+            for task in pending:
+                log.warning("audiosocket: a call did not end within %.0f s of shutdown",
+                            timeout_s)
+                task.cancel()
+        if self._server is not None:
             await self._server.wait_closed()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -261,12 +278,17 @@ class AudioSocketServer:
             writer.close()
             return
         self.connections += 1
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
         try:
             await self._call(reader, writer, peer)
         except Exception:  # noqa: BLE001 - one broken call must not take the server down
             log.exception("audiosocket: connection from %s failed", peer)
         finally:
             self.connections -= 1
+            if task is not None:
+                self._tasks.discard(task)
             if not writer.is_closing():
                 writer.close()
 
@@ -288,6 +310,11 @@ class AudioSocketServer:
         call_id = str(uuid.UUID(bytes=first.payload))
         self.outcomes.set(call_id, "active")
         call = AudioSocketCall(call_id, writer, self.outcomes)
+        if self._closing:
+            self.outcomes.set(call_id, "error", detail="the bot is shutting down")
+            await call.close(send_hangup=True)
+            return
+        self._calls[call_id] = call
         handler: CallHandler | None = None
         reason = "error"
         try:
@@ -308,8 +335,11 @@ class AudioSocketServer:
             log.exception("audiosocket %s: the bot failed on this call", call_id)
             self.outcomes.set(call_id, "error", detail=f"bot failure: {err}")
         finally:
+            self._calls.pop(call_id, None)
             if call.transferred:
                 reason = "transferred"
+            elif self._closing:
+                reason = "shutdown"
             current = self.outcomes.get(call_id)
             if current is not None and current.action == "active":
                 action = "hangup" if reason == "caller_bye" else "error"

@@ -7,6 +7,11 @@ Keys (environment > `.env` > defaults):
                          (default <BOT_BUILD_DIR>/models/whisper-base)
   BOT_ASR_MAX_SECONDS    longest audio accepted per file or utterance (default 600)
   BOT_ASR_THREADS        CPU threads for one Whisper model (default 2)
+  BOT_ASR_WORKERS        Whisper decodes that may run at once, each on its own model
+                         replica (~150 MB) with BOT_ASR_THREADS threads (default 2: two
+                         callers' utterances decode side by side instead of queueing; 1 saves
+                         the memory; bench/bench_telephony.py measured 1 x 2 threads, 2 x 1
+                         and 2 x 2)
   BOT_ASR_PROMPT         Whisper's initial prompt: none (default) or domain (the hotline
                          vocabulary from the knowledge base; see bench/bench_asr.py for why
                          it is off by default)
@@ -51,6 +56,7 @@ class VoiceSettings:
     asr_beam: int | None = None
     asr_end_silence_s: float | None = None
     asr_early_s: float | None = None
+    asr_workers: int = 2
 
     @classmethod
     def load(
@@ -84,6 +90,9 @@ class VoiceSettings:
         threads = _number(source, "BOT_ASR_THREADS", cls.asr_threads)
         if threads != int(threads) or not 1 <= threads <= 64:
             raise ConfigError(f"BOT_ASR_THREADS={threads!r} must be a whole number 1-64")
+        workers = _number(source, "BOT_ASR_WORKERS", cls.asr_workers)
+        if workers != int(workers) or not 1 <= workers <= 16:
+            raise ConfigError(f"BOT_ASR_WORKERS={workers!r} must be a whole number 1-16")
         partial = _number(source, "BOT_ASR_PARTIAL_S", cls.asr_partial_s)
         if partial != 0 and not 0.5 <= partial <= 30:
             raise ConfigError(
@@ -106,7 +115,7 @@ class VoiceSettings:
                 f"BOT_ASR_EARLY_S={early!r} must be 0 (off) or between 0.1 and 3 seconds"
             )
         voice = cls(engine, vosk_dir, whisper_dir, max_s, int(threads), partial, prompt,
-                    None if beam is None else int(beam), end, early)
+                    None if beam is None else int(beam), end, early, int(workers))
         if engine == "vosk" and vosk_dir is None:
             raise ConfigError(
                 "BOT_ASR_ENGINE=vosk needs BOT_VOSK_MODEL_DIR, the folder of an unzipped Vosk "

@@ -8,7 +8,7 @@ configured BOT_VOSK_MODEL_DIR is taken as the deployer's choice) and Whisper oth
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.errors import ConfigError
@@ -66,10 +66,18 @@ def make_transcriber(
     prompt = ""
     if voice.asr_prompt == "domain" and kb_dir is not None:
         prompt = build_domain_prompt(kb_dir)
-    return WhisperTranscriber(
+    options = WhisperOptions(cpu_threads=voice.asr_threads, workers=voice.asr_workers)
+    if voice.asr_beam is not None:
+        options = replace(options, beam_size=voice.asr_beam)
+    transcriber = WhisperTranscriber(
         voice.whisper_model_dir,
         prompt=prompt,
-        options=WhisperOptions(cpu_threads=voice.asr_threads),
+        options=options,
         max_seconds=voice.asr_max_seconds,
         partial_interval_s=voice.asr_partial_s or None,
     )
+    if voice.asr_end_silence_s is not None:
+        transcriber.vad = replace(transcriber.vad, end_silence_s=voice.asr_end_silence_s)
+    if voice.asr_early_s is not None:
+        transcriber.early_decode_s = voice.asr_early_s or None
+    return transcriber

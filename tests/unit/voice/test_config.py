@@ -62,7 +62,9 @@ def test_dotenv(tmp_path: Path) -> None:
      ({"BOT_ASR_BEAM": "0"}, r"BOT_ASR_BEAM=0.0 must be a whole number 1-10"),
      ({"BOT_ASR_BEAM": "wide"}, r"BOT_ASR_BEAM='wide' is not a number"),
      ({"BOT_ASR_END_SILENCE_S": "0.1"}, r"BOT_ASR_END_SILENCE_S=0.1 must be between 0.2"),
-     ({"BOT_ASR_EARLY_S": "0.05"}, r"BOT_ASR_EARLY_S=0.05 must be 0 \(off\) or between")],
+     ({"BOT_ASR_EARLY_S": "0.05"}, r"BOT_ASR_EARLY_S=0.05 must be 0 \(off\) or between"),
+     ({"BOT_ASR_WORKERS": "0"}, r"BOT_ASR_WORKERS=0.0 must be a whole number 1-16"),
+     ({"BOT_ASR_WORKERS": "two"}, r"BOT_ASR_WORKERS='two' is not a number")],
 )
 def test_invalid(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):

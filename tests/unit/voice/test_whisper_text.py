@@ -171,3 +171,48 @@ def test_stream_skips_whispers_own_vad() -> None:
 )
 def test_simplify_whisper_variants(written: str, simple: str) -> None:
     assert simplify(written) == simple
+
+
+def test_trim_padding_keeps_the_audio_and_a_margin() -> None:
+    import numpy as np
+
+    from bot.voice.whisper import trim_padding
+
+    features = np.zeros((80, 3000), np.float32)
+    features[:, :421] = -0.5  # 4.2 s of real (normalised log-mel) frames
+    trimmed = trim_padding(features, 100)
+    assert trimmed.shape == (80, 522)  # 421 + 100, rounded up to even for the stride-2 conv
+    assert np.array_equal(trimmed[:, :421], features[:, :421])
+    batch = trim_padding(features[None], 100)
+    assert batch.shape == (1, 80, 522)
+
+
+def test_trim_padding_never_grows_the_window() -> None:
+    import numpy as np
+
+    from bot.voice.whisper import trim_padding
+
+    full = np.ones((80, 3000), np.float32)
+    assert trim_padding(full, 200).shape == (80, 3000)
+    assert trim_padding(np.zeros((80, 3000), np.float32), 100).shape == (80, 100)
+
+
+def test_live_calls_cut_the_encoder_window_files_do_not() -> None:
+    import threading
+
+    class WindowModel(FakeModel):
+        def __init__(self, segments: list[Any]) -> None:
+            super().__init__(segments)
+            self.window = threading.local()
+            self.seen: list[int | None] = []
+
+        def transcribe(self, audio: Any, **kwargs: Any) -> tuple[Any, None]:
+            self.seen.append(self.window.pad_frames)
+            return super().transcribe(audio, **kwargs)
+
+    model = WindowModel([seg("社保卡丢了", [("社保卡", 0.9), ("丢了", 0.9)])])
+    t = WhisperTranscriber(Path("/nonexistent"), options=WhisperOptions(stream_encoder_pad_s=3.0))
+    t._model = model
+    t.transcribe(Audio(bytes(32000)))
+    t.stream()._transcribe(Audio(bytes(32000)))  # type: ignore[attr-defined]
+    assert model.seen == [None, 300]
