@@ -388,7 +388,7 @@ async def latency_phase(dial: Any, recordings: list[Any]) -> list[float | None]:
     results = []
     for recording in recordings:
         async with dial() as caller:
-            await caller.idle_until(lambda c=caller: c.quiet_for(0.4), 60)  # the greeting
+            await caller.idle_until(lambda c=caller: c.quiet_for(1.5), 60)  # the greeting
             results.append(await ask(caller, recording))
         await asyncio.sleep(1.0)
     return results
@@ -431,7 +431,9 @@ async def concurrency_level(dial: Any, recordings: list[Any], streams: int, turn
         while turn < turns:
             async with dial() as caller:
                 calls += 1
-                await caller.idle_until(lambda c=caller: c.quiet_for(0.4), 60)
+                # After the greeting (with 0.4 s, a pause in it let a quiet caller talk
+                # over its rest, and the answer was taken for the greeting's tail).
+                await caller.idle_until(lambda c=caller: c.quiet_for(1.5), 60)
                 while turn < turns and not caller.closed:
                     recording = recordings[(index + turn) % len(recordings)]
                     latency = await ask(caller, recording)

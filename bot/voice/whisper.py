@@ -64,9 +64,13 @@ class WhisperOptions:
     # segment (dropped by the guard anyway) and cost up to 10x the decoding time; with the
     # guard, CER was the same with and without it (0.155).
     temperatures: tuple[float, ...] = (0.0,)
-    # Token budget per second of audio (Mandarin is ~4-6 characters/s, about a token each);
+    # Token budget per second of audio (+16), so a decoder loop ends early: on a quiet
+    # caller Whisper sometimes loops ('3-4-4-4-4-...', 223 tokens for 3.5 s of speech) up to
+    # its own limit of 448 tokens, which took 2-4 s and delayed that call's answer as long
+    # (the guard then drops the loop). The 1,029 reference transcripts of ../shared/data/
+    # speech need at most 6.7 tokens per second of audio (p99 5.3), so 12 leaves room.
     # None: Whisper's own limit.
-    tokens_per_second: float | None = None
+    tokens_per_second: float | None = 12.0
     # Measured on the real recordings: without timestamp tokens Whisper does not know where
     # the speech ends and appends invented words (试试, 请您您的设计), then re-decodes at
     # higher temperatures; with them it ends the segment and stops.
@@ -90,10 +94,10 @@ class WhisperOptions:
     # Whisper's encoder always takes a 30 s window; faster-whisper pads shorter audio with
     # zero features, and the encoder is then most of the work (measured: 1.0 s of the 1.5 s
     # a 4 s utterance took). With this set, the zero padding is cut to this much past the
-    # audio before encoding: 3-4x less CPU. None: the full window. Measured on the selection
-    # (bench_asr win*, stream-win*): offline CER 0.155 full, 0.167 with 3 s; streamed
-    # 0.163 full, 0.168 with 3 s at half the CPU. So files keep the full window (accuracy)
-    # and live calls cut it (latency and concurrent calls).
+    # audio before encoding. None: the full window. Measured on the selection (bench_asr
+    # win*, stream-*): offline CER 0.155 full, 0.167 with 3 s; streamed 0.160 full (2.12
+    # CPU-s a file) and 0.169 with 3 s (0.91 CPU-s). So files keep the full window
+    # (accuracy) and live calls cut it (latency and concurrent calls).
     encoder_pad_s: float | None = None
     stream_encoder_pad_s: float | None = 3.0
 

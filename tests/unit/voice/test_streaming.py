@@ -205,3 +205,21 @@ def test_early_decode_failure_reaches_the_caller() -> None:
     rec = recognizer(broken, early_decode_s=0.3)  # type: ignore[arg-type]
     with pytest.raises(RuntimeError, match="decoder crashed"):
         feed(rec, speech(1.0) + silence(1.0))
+
+
+def test_early_decodes_run_on_threads_the_interpreter_waits_for() -> None:
+    """A daemon thread still inside the decoder at exit made CTranslate2 abort the process
+    ("terminate called without an active exception"); the pool's threads are joined."""
+    import threading
+
+    seen: list[threading.Thread] = []
+
+    class Recording(FakeEngine):
+        def __call__(self, audio: Audio) -> Transcript:
+            seen.append(threading.current_thread())
+            return super().__call__(audio)
+
+    rec = recognizer(Recording(), early_decode_s=0.3)
+    feed(rec, speech(1.0) + silence(1.0))
+    assert rec.early_used == 1
+    assert seen and seen[0].name.startswith("asr-early-decode") and not seen[0].daemon

@@ -125,6 +125,14 @@ def test_token_budget_scales_with_audio() -> None:
     assert _token_budget(2.0, None) is None
 
 
+def test_decoder_loops_are_cut_by_the_default_budget() -> None:
+    """Whisper's own limit (448 tokens) let a loop on a quiet caller run for 2-4 s; the
+    default budget for a 3.5 s utterance is 58 tokens."""
+    t, model = engine([seg("社保卡丢了", [("社保卡", 0.9), ("丢了", 0.9)])])
+    t.transcribe(Audio(bytes(int(3.5 * 16000) * 2)))
+    assert model.kwargs["max_new_tokens"] == 58
+
+
 def test_raise_level_lifts_quiet_audio_without_clipping() -> None:
     import numpy as np
 
