@@ -81,9 +81,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         "audio": audio_summary(rows),
         "engine": transcriber.name,
     }
+    # As `bot transcribe`: a recording that could not be replayed fails the run (a
+    # scheduled replay must notice), after every other one was replayed and reported.
+    status = 1 if summary.get("errors") else 0
     if args.json:
         print(json.dumps(summary, ensure_ascii=False))
-        return 0
+        return status
     from bot.cli.replay_cmd import print_summary
 
     print_summary(summary)
@@ -95,7 +98,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     )
     if args.out:
         print(f"逐通结果：{args.out}")
-    return 0
+    if status:
+        print(f"Error: {summary['errors']} 通录音回放出错（见上面的统计"
+              + ("和逐通结果" if args.out else "，加 --out 可看逐通原因") + "）", file=sys.stderr)
+    return status
 
 
 def _cells(row: object) -> list[str]:

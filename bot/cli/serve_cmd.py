@@ -21,15 +21,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def banner(settings: Settings) -> str:
+    from bot.telephony.config import TelephonySettings
+
     url = f"http://{settings.gateway_host}:{settings.gateway_port}"
-    return (
-        f"机器人已启动：网关 {url}（健康检查 {url}/health）\n"
-        f"  终端对话：.venv/bin/bot chat\n"
+    phone = TelephonySettings.load(settings)
+    lines = [
+        f"机器人已启动：网关 {url}（健康检查 {url}/health）",
+        "  终端对话：.venv/bin/bot chat",
         f"  接口示例：curl -s {url}/api/chat -H 'content-type: application/json' "
-        "-d '{\"text\": \"社保卡丢了怎么补办\"}'\n"
-        f"  统计：.venv/bin/bot stats\n"
-        "按 Ctrl+C 停止。"
-    )
+        "-d '{\"text\": \"社保卡丢了怎么补办\"}'",
+        "  统计：.venv/bin/bot stats",
+    ]
+    if phone.sip_enabled:
+        lines.append(f"  电话（SIP）：udp {phone.sip_host}:{phone.sip_port}，"
+                     f"转人工到 {phone.agent_uri}")
+    if phone.audiosocket_enabled:
+        lines.append(f"  电话（Asterisk AudioSocket）：tcp {phone.audiosocket_host}:"
+                     f"{phone.audiosocket_port}")
+    lines.append("按 Ctrl+C 停止。")
+    return "\n".join(lines)
 
 
 def serve_until_stopped(supervisor: object) -> int:

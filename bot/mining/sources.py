@@ -184,9 +184,12 @@ def read_log_rows(
 
     decision = func.coalesce(turns.c.decision, "")
     intent = func.coalesce(turns.c.intent, "")
-    is_question = or_(
-        decision.in_(_QUESTION_DECISIONS),
-        and_(decision == "", intent.not_in(_NOT_QUESTIONS)),
+    # A greeting, a thank-you or a request for an agent is no question an entry could
+    # answer, whatever the FAQ engine decided on its text (a request for a human is
+    # recorded as a hand-over).
+    is_question = and_(
+        intent.not_in(_NOT_QUESTIONS),
+        or_(decision.in_(_QUESTION_DECISIONS), decision == ""),
     )
     unanswered_session = or_(
         sessions.c.outcome == "abandoned",

@@ -10,11 +10,13 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -133,6 +135,52 @@ def make_parts(settings: Settings, parts: tuple[str, ...] = PARTS) -> list[Part]
     return [available[name] for name in parts]
 
 
+def _port_free(host: str, port: int, kind: int = socket.SOCK_STREAM) -> bool:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, kind) as probe:
+        if kind == socket.SOCK_STREAM:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers bind
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def preflight(settings: Settings, parts: tuple[str, ...] = PARTS) -> None:
+    """Before anything starts: every setting the gateway reads later is valid (one clear
+    line naming the key, not a traceback after rasa and the action server came up), and
+    every address the parts will listen on is free (a second `bot serve`, or another
+    program on port 8000, is named with the key that moves it)."""
+    from bot.telephony.config import TelephonySettings
+    from bot.voice.config import VoiceSettings
+
+    VoiceSettings.load(settings)
+    phone = TelephonySettings.load(settings)
+    rasa = urlsplit(settings.rasa_url)
+    wanted = {
+        "gateway": [(settings.gateway_host, settings.gateway_port, socket.SOCK_STREAM,
+                     "BOT_GATEWAY_PORT")],
+        "actions": [("127.0.0.1", settings.actions_port, socket.SOCK_STREAM,
+                     "BOT_ACTIONS_PORT")],
+        "rasa": [(rasa.hostname or "127.0.0.1", rasa.port or 5005, socket.SOCK_STREAM,
+                  "BOT_RASA_URL")],
+    }
+    if phone.sip_enabled:
+        wanted["gateway"].append((phone.sip_host, phone.sip_port, socket.SOCK_DGRAM,
+                                  "BOT_SIP_HOST/BOT_SIP_PORT"))
+    if phone.audiosocket_enabled:
+        wanted["gateway"].append((phone.audiosocket_host, phone.audiosocket_port,
+                                  socket.SOCK_STREAM, "BOT_AUDIOSOCKET_HOST/BOT_AUDIOSOCKET_PORT"))
+    for part in parts:
+        for host, port, kind, key in wanted.get(part, []):
+            if not _port_free(host, port, kind):
+                proto = "UDP" if kind == socket.SOCK_DGRAM else "TCP"
+                raise StartError(
+                    f"{part} cannot listen on {host}:{port} ({proto}): the address is in use "
+                    f"(another `bot serve`, or another program); stop it or set {key}"
+                )
+
+
 class Supervisor:
     def __init__(self, settings: Settings, parts: tuple[str, ...] = PARTS) -> None:
         self.settings = settings
@@ -149,6 +197,7 @@ class Supervisor:
         wants_rasa = any(p.name == "rasa" for p in self.parts)
         if wants_rasa and not rasa_model_path(self.settings).is_file():
             raise StartError("no trained rasa model: run `make install` (or `bot build rasa`)")
+        preflight(self.settings, tuple(p.name for p in self.parts))
         for part in self.parts:
             handle = part.log_path.open("ab")
             part.process = subprocess.Popen(

@@ -84,20 +84,16 @@ class VoiceSettings:
         )
         max_s = _number(source, "BOT_ASR_MAX_SECONDS", cls.asr_max_seconds)
         if not 1.0 <= max_s <= 4 * 3600:
-            raise ConfigError(
-                f"BOT_ASR_MAX_SECONDS={max_s!r} must be between 1 and 14400 seconds"
-            )
+            raise _bad(source, "BOT_ASR_MAX_SECONDS", "must be between 1 and 14400 seconds")
         threads = _number(source, "BOT_ASR_THREADS", cls.asr_threads)
         if threads != int(threads) or not 1 <= threads <= 64:
-            raise ConfigError(f"BOT_ASR_THREADS={threads!r} must be a whole number 1-64")
+            raise _bad(source, "BOT_ASR_THREADS", "must be a whole number 1-64")
         workers = _number(source, "BOT_ASR_WORKERS", cls.asr_workers)
         if workers != int(workers) or not 1 <= workers <= 16:
-            raise ConfigError(f"BOT_ASR_WORKERS={workers!r} must be a whole number 1-16")
+            raise _bad(source, "BOT_ASR_WORKERS", "must be a whole number 1-16")
         partial = _number(source, "BOT_ASR_PARTIAL_S", cls.asr_partial_s)
         if partial != 0 and not 0.5 <= partial <= 30:
-            raise ConfigError(
-                f"BOT_ASR_PARTIAL_S={partial!r} must be 0 (off) or between 0.5 and 30 seconds"
-            )
+            raise _bad(source, "BOT_ASR_PARTIAL_S", "must be 0 (off) or between 0.5 and 30 seconds")
         prompt = source.get("BOT_ASR_PROMPT", "none").strip().lower()
         if prompt not in PROMPTS:
             raise ConfigError(
@@ -105,15 +101,23 @@ class VoiceSettings:
             )
         beam = _optional(source, "BOT_ASR_BEAM")
         if beam is not None and (beam != int(beam) or not 1 <= beam <= 10):
-            raise ConfigError(f"BOT_ASR_BEAM={beam!r} must be a whole number 1-10")
+            raise _bad(source, "BOT_ASR_BEAM", "must be a whole number 1-10")
         end = _optional(source, "BOT_ASR_END_SILENCE_S")
         if end is not None and not 0.2 <= end <= 3.0:
-            raise ConfigError(f"BOT_ASR_END_SILENCE_S={end!r} must be between 0.2 and 3 seconds")
+            raise _bad(source, "BOT_ASR_END_SILENCE_S", "must be between 0.2 and 3 seconds")
         early = _optional(source, "BOT_ASR_EARLY_S")
         if early is not None and early != 0 and not 0.1 <= early <= 3.0:
-            raise ConfigError(
-                f"BOT_ASR_EARLY_S={early!r} must be 0 (off) or between 0.1 and 3 seconds"
-            )
+            raise _bad(source, "BOT_ASR_EARLY_S", "must be 0 (off) or between 0.1 and 3 seconds")
+        if early:
+            from bot.voice.vad import VadConfig
+
+            ends_at = VadConfig().end_silence_s if end is None else end
+            if early >= ends_at:
+                raise ConfigError(
+                    f"BOT_ASR_EARLY_S={_typed(source, 'BOT_ASR_EARLY_S')} must be shorter than "
+                    f"the silence that ends an utterance ({ends_at:g} s, "
+                    "BOT_ASR_END_SILENCE_S), or 0 (off): it would never start"
+                )
         voice = cls(engine, vosk_dir, whisper_dir, max_s, int(threads), partial, prompt,
                     None if beam is None else int(beam), end, early, int(workers))
         if engine == "vosk" and vosk_dir is None:
@@ -122,6 +126,15 @@ class VoiceSettings:
                 "model such as vosk-model-small-cn-0.22 (see the README's voice section)"
             )
         return voice
+
+
+def _typed(source: Mapping[str, str], key: str) -> str:
+    """The value as the deployer wrote it, for error messages (0, not 0.0)."""
+    return repr(source.get(key, "").strip())
+
+
+def _bad(source: Mapping[str, str], key: str, rule: str) -> ConfigError:
+    return ConfigError(f"{key}={_typed(source, key)} {rule}")
 
 
 def _optional(source: Mapping[str, str], key: str) -> float | None:

@@ -88,3 +88,17 @@ def test_a_confirmed_answer_is_not_mined_when_the_session_later_ends_badly(store
                       at=at)
     texts = [r.text for r in read_log_rows(store, since=at)[0]]
     assert texts == ["户口怎么迁"]
+
+
+def test_a_request_for_a_human_is_not_mined_even_when_recorded_as_a_hand_over(store) -> None:
+    """The dialog records "转人工吧" with decision handover: it asks for an agent, not a
+    question an FAQ entry could answer (a fresh user found it topping `bot mine --log`)."""
+    at = D.replace(minute=40)
+    store.record_turn(Turn("ask", Channel.CHAT, "转人工吧", at, intent="request_human",
+                           decision="handover"))
+    store.record_turn(Turn("ask", Channel.CHAT, "我要投诉", at, intent="complain",
+                           decision="handover"))
+    store.end_session("ask", Outcome.TRANSFERRED, reason=TransferReason.CITIZEN_REQUEST, at=at)
+    rows, _ = read_log_rows(store)
+    assert "转人工吧" not in [r.text for r in rows]
+    assert "我要投诉" not in [r.text for r in rows]

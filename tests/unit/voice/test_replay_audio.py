@@ -140,3 +140,46 @@ def test_the_command_refuses_a_zero_limit(tmp_path: Path, folder: Path) -> None:
     )
     with pytest.raises(BotError, match="--limit 0"):
         run_cmd(args, Settings(data_dir=tmp_path))
+
+
+def test_the_command_fails_when_a_recording_could_not_be_replayed(
+    tmp_path: Path, folder: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """As `bot transcribe`: every other call is replayed and counted, and the exit status
+    says that one failed (the folder holds an undecodable .mp3)."""
+    import threading
+    import time
+
+    import uvicorn
+
+    import bot.voice.factory
+
+    store = SqlStore(f"sqlite:///{tmp_path / 'bot.db'}")
+    rasa = FakeRasa()
+    rasa.replies[QUESTION] = rest_items(
+        ANSWER, custom=faq_payload("answer", "SFZ001", [("SFZ001", 0.93)])
+    )
+    settings = Settings(data_dir=tmp_path, actions_port=free_port())
+    conversation = ConversationService(rasa, FakeEngine(), store, 2000)  # type: ignore[arg-type]
+    app = create_app(settings, conversation, store, FakeEngine(), rasa)  # type: ignore[arg-type]
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    monkeypatch.setattr(bot.voice.factory, "make_transcriber",
+                        lambda *a, **k: EnergyTranscriber(QUESTION))
+    try:
+        args = argparse.Namespace(folder=folder, out=None, json=False, engine=None, limit=None,
+                                  rate=None, no_tts=True, url=f"http://127.0.0.1:{port}")
+        status = run_cmd(args, settings)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    out, err = capsys.readouterr()
+    assert status == 1
+    assert "回放 3 条（错误 1）" in out
+    assert "1 通录音回放出错" in err
