@@ -41,10 +41,14 @@ class Part:
     env: dict[str, str]
     log_path: Path
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    log_offset: int = 0  # where this start's output begins in the (appended) log
 
     def log_tail(self, lines: int = 25) -> str:
+        """The last lines this start wrote (earlier starts' lines are not this failure)."""
         try:
-            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+            with self.log_path.open("rb") as handle:
+                handle.seek(self.log_offset)
+                text = handle.read().decode("utf-8", errors="replace")
         except FileNotFoundError:
             return ""
         return "\n".join(text.splitlines()[-lines:])
@@ -200,6 +204,7 @@ class Supervisor:
         preflight(self.settings, tuple(p.name for p in self.parts))
         for part in self.parts:
             handle = part.log_path.open("ab")
+            part.log_offset = handle.tell()
             part.process = subprocess.Popen(
                 part.argv, cwd=PROJECT_ROOT, env=part.env, stdout=handle,
                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,

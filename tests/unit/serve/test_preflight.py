@@ -79,3 +79,16 @@ def test_banner_names_the_telephony_adapters(tmp_path: Path,
     text = banner(s)
     assert "电话（SIP）：udp 127.0.0.1:5070" in text
     assert "AudioSocket）：tcp 127.0.0.1:9092" in text
+
+
+def test_a_failed_start_shows_only_its_own_log_lines(tmp_path: Path) -> None:
+    """The logs are appended across starts: an old traceback must not pose as the cause."""
+    from bot.serve.supervisor import Part
+
+    log = tmp_path / "gateway.log"
+    log.write_text("Traceback: an earlier start's SIP error\n", encoding="utf-8")
+    part = Part("gateway", ["true"], "http://127.0.0.1:1/health", {}, log)
+    part.log_offset = log.stat().st_size
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write("ERROR: [Errno 98] address already in use\n")
+    assert part.log_tail() == "ERROR: [Errno 98] address already in use"
