@@ -127,6 +127,9 @@ class HotlineTokenizer:
                 raise ConfigError(
                     "jieba is not installed; run `.venv/bin/pip install -r requirements/app.txt`"
                 ) from err
+            # jieba logs its start at DEBUG to its own stderr handler and again through the
+            # root logger: every command printed "Building prefix dict..." twice.
+            jieba.setLogLevel(logging.WARNING)
             tokenizer = jieba.Tokenizer()
             try:
                 self.cache_file.parent.mkdir(parents=True, exist_ok=True)

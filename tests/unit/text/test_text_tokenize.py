@@ -160,3 +160,13 @@ def test_dictionary_words_meet_normalised_text(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("身份證 10 n\nＩＤ卡\n—— 10\ne-mail 5 n\n", encoding="utf-8")
     words = [(e.word, e.freq, e.tag) for e in read_hotline_words(tmp_path)]
     assert words == [("身份证", 10, "n"), ("id卡", None, None), ("email", 5, "n")]
+
+
+def test_loading_is_quiet(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """jieba announced its start at DEBUG on its own handler and again through the root
+    logger: every command printed "Building prefix dict ..." twice."""
+    import logging
+
+    with caplog.at_level(logging.DEBUG):
+        HotlineTokenizer(None, tmp_path / "jieba.cache").load()
+    assert not [r for r in caplog.records if r.name == "jieba"]
