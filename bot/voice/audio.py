@@ -124,6 +124,9 @@ def decode_file(
     """Decode an audio file; `.pcm`/`.raw` files (or any file with `sample_rate` given) are
     read as headerless 16-bit PCM."""
     path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; name its files ({path}/*.wav) or replay the "
+                         "whole folder with `bot replay-audio`")
     if not path.is_file():
         raise InputError(f"{path}: no such audio file")
     try:

@@ -107,6 +107,11 @@ def test_missing_file(tmp_path: Path) -> None:
         decode_file(tmp_path / "nope.wav")
 
 
+def test_a_folder_is_named_as_one(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="is a folder; name its files .*bot replay-audio"):
+        decode_file(tmp_path)
+
+
 def test_not_audio(tmp_path: Path) -> None:
     path = tmp_path / "notes.mp3"
     path.write_text("这不是音频文件" * 50, encoding="utf-8")
