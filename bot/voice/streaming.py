@@ -18,9 +18,10 @@ shorter decodes per utterance at 0.3 s; bench/bench_voice.py --endpoints, --comp
 from __future__ import annotations
 
 import logging
+import threading
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -41,15 +42,21 @@ class _Early:
     result: Future[Transcript]
 
 
-# Early decodes of every stream in the process share these threads. Not daemon threads:
-# at exit the interpreter waits for a decode in flight instead of tearing the decoder down
-# under it (CTranslate2 then aborts the process: "terminate called without an active
-# exception"). More than 4 at once would only queue behind the model's workers anyway.
-_EARLY_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="asr-early-decode")
-
-
 def _in_background(work: Callable[[], Transcript]) -> Future[Transcript]:
-    return _EARLY_POOL.submit(work)
+    """Run `work` on a thread of its own. Not a daemon thread (said explicitly: a thread
+    inherits the daemon flag of the thread that starts it): at exit the interpreter waits
+    for a decode in flight instead of tearing the decoder down under it, which made
+    CTranslate2 abort the process ("terminate called without an active exception")."""
+    future: Future[Transcript] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(work())
+        except BaseException as err:  # noqa: BLE001 - handed to whoever waits for it
+            future.set_exception(err)
+
+    threading.Thread(target=run, name="asr-early-decode", daemon=False).start()
+    return future
 
 
 class VadStreamingRecognizer:
