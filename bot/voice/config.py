@@ -113,11 +113,10 @@ class VoiceSettings:
 
             ends_at = VadConfig().end_silence_s if end is None else end
             if early >= ends_at:
-                raise ConfigError(
-                    f"BOT_ASR_EARLY_S={_typed(source, 'BOT_ASR_EARLY_S')} must be shorter than "
-                    f"the silence that ends an utterance ({ends_at:g} s, "
-                    "BOT_ASR_END_SILENCE_S), or 0 (off): it would never start"
-                )
+                raise _bad(source, "BOT_ASR_EARLY_S",
+                           f"must be shorter than the silence that ends an utterance "
+                           f"({ends_at:g} s, BOT_ASR_END_SILENCE_S), or 0 (off): it would "
+                           "never start")
         voice = cls(engine, vosk_dir, whisper_dir, max_s, int(threads), partial, prompt,
                     None if beam is None else int(beam), end, early, int(workers))
         if engine == "vosk" and vosk_dir is None:

@@ -66,18 +66,23 @@ def make_transcriber(
     prompt = ""
     if voice.asr_prompt == "domain" and kb_dir is not None:
         prompt = build_domain_prompt(kb_dir)
+    from bot.voice.streaming import EARLY_DECODE_S
+    from bot.voice.vad import VadConfig
+
+    # Unset keys keep the engine's measured defaults.
     options = WhisperOptions(cpu_threads=voice.asr_threads, workers=voice.asr_workers)
     if voice.asr_beam is not None:
         options = replace(options, beam_size=voice.asr_beam)
-    transcriber = WhisperTranscriber(
+    vad = VadConfig()
+    if voice.asr_end_silence_s is not None:
+        vad = replace(vad, end_silence_s=voice.asr_end_silence_s)
+    return WhisperTranscriber(
         voice.whisper_model_dir,
         prompt=prompt,
         options=options,
         max_seconds=voice.asr_max_seconds,
         partial_interval_s=voice.asr_partial_s or None,
+        vad=vad,
+        early_decode_s=(EARLY_DECODE_S if voice.asr_early_s is None
+                        else voice.asr_early_s or None),  # 0: off
     )
-    if voice.asr_end_silence_s is not None:
-        transcriber.vad = replace(transcriber.vad, end_silence_s=voice.asr_end_silence_s)
-    if voice.asr_early_s is not None:
-        transcriber.early_decode_s = voice.asr_early_s or None
-    return transcriber

@@ -154,9 +154,9 @@ class WhisperTranscriber:
             self._suppress = [-1]
             if self.options.simplified_tokens:
                 self._suppress += traditional_tokens(self._model.hf_tokenizer)
-            log.info("whisper model loaded from %s in %.1f s (beam %d, %d threads)",
-                     self.model_dir, time.perf_counter() - started,
-                     self.options.beam_size, self.options.cpu_threads)
+            log.info("whisper model loaded from %s in %.1f s (beam %d, %d workers x %d threads)",
+                     self.model_dir, time.perf_counter() - started, self.options.beam_size,
+                     self.options.workers, self.options.cpu_threads)
 
     def transcribe(self, audio: Audio) -> Transcript:
         return self._decode(audio, self.options.vad_filter, self.options.encoder_pad_s)
