@@ -30,7 +30,6 @@ import io
 import json
 import re
 import shutil
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -144,9 +143,7 @@ def _gateway(settings: Settings, rasa: Any) -> tuple[Any, Any, Any]:
 
 @contextmanager
 def _serving(settings: Settings, rasa: Any, name: str) -> Iterator[Site]:
-    import uvicorn
-
-    from tests.unit.gateway.gateway_fakes import free_port
+    from tests.unit.gateway.gateway_fakes import serve_app
 
     app, store, console = _gateway(settings, rasa)
     users = console.auth.users
@@ -154,19 +151,10 @@ def _serving(settings: Settings, rasa: Any, name: str) -> Iterator[Site]:
     users.create("reviewer1", "reviewer", PASSWORD, "审核员老李")
     users.create("admin1", "admin", PASSWORD, "管理员")
     users.create("manager1", "manager", PASSWORD, "科长")
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the test gateway did not start"
     try:
-        yield Site(f"http://127.0.0.1:{port}", settings, store, console, rasa is None, name)
+        with serve_app(app) as port:  # stopped before the console and the store close
+            yield Site(f"http://127.0.0.1:{port}", settings, store, console, rasa is None, name)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         console.close()
         store.close()
 

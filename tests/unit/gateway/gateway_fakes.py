@@ -1,12 +1,13 @@
 """Fakes for the gateway tests: a rasa client whose replies we script (or that is down), an
 FAQ engine whose decisions we script, and a tiny HTTP server standing in for the action
-server's /health."""
+server's /health; `serve_app` runs an ASGI app on a real port for clients that need one."""
 
 from __future__ import annotations
 
 import http.server
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -141,3 +142,24 @@ def action_server_health() -> Iterator[int]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@contextmanager
+def serve_app(app: Any, timeout_s: float = 30.0) -> Iterator[int]:
+    """Run `app` under uvicorn on a free loopback port in a thread; yields the port once it
+    accepts connections and stops the server on exit."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout_s
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "the test gateway did not start"
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

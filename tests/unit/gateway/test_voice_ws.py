@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,8 +26,8 @@ from tests.unit.gateway.gateway_fakes import (
     FakeEngine,
     FakeRasa,
     faq_payload,
-    free_port,
     rest_items,
+    serve_app,
 )
 
 QUESTION = "身份证丢了怎么补办"
@@ -387,18 +385,10 @@ class ToneTranscriber(EnergyTranscriber):
 def test_three_concurrent_callers_each_have_their_own_recognizer(
     store: SqlStore, rasa: FakeRasa
 ) -> None:
-    import uvicorn
     import websockets
 
     transcriber = ToneTranscriber()
     app = make_app(store, rasa, transcriber)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
 
     async def caller(n: int, freq: float) -> list[str]:
         async with websockets.connect(f"ws://127.0.0.1:{port}/ws/voice") as ws:
@@ -420,11 +410,8 @@ def test_three_concurrent_callers_each_have_their_own_recognizer(
     async def all_callers() -> list[list[str]]:
         return list(await asyncio.gather(caller(1, 300), caller(2, 500), caller(3, 800)))
 
-    try:
+    with serve_app(app, timeout_s=10) as port:
         results = asyncio.run(all_callers())
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
     assert results == [["音调3", "音调3"], ["音调5", "音调5"], ["音调8", "音调8"]]
     assert transcriber.loaded == 1  # the model is shared: loaded once for all calls
     assert {t.session_id for n in (1, 2, 3) for t in store.get_turns(f"c-{n}")} == {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -29,6 +30,7 @@ from tests.unit.gateway.gateway_fakes import (
     faq_payload,
     free_port,
     rest_items,
+    serve_app,
 )
 
 QUESTION = "身份证丢了怎么补办"
@@ -52,7 +54,8 @@ def folder(tmp_path: Path) -> Path:
     return calls
 
 
-def _replay(tmp_path: Path, folder: Path) -> tuple[list, SqlStore]:
+def _gateway(tmp_path: Path) -> tuple[Any, SqlStore, Settings]:
+    """The real gateway app over a real store, with rasa scripted to answer QUESTION."""
     store = SqlStore(f"sqlite:///{tmp_path / 'bot.db'}")
     rasa = FakeRasa()
     rasa.replies[QUESTION] = rest_items(
@@ -61,6 +64,11 @@ def _replay(tmp_path: Path, folder: Path) -> tuple[list, SqlStore]:
     settings = Settings(data_dir=tmp_path, actions_port=free_port())
     conversation = ConversationService(rasa, FakeEngine(), store, 2000)  # type: ignore[arg-type]
     app = create_app(settings, conversation, store, FakeEngine(), rasa)  # type: ignore[arg-type]
+    return app, store, settings
+
+
+def _replay(tmp_path: Path, folder: Path) -> tuple[list, SqlStore]:
+    app, store, _ = _gateway(tmp_path)
     transport = httpx.ASGITransport(app=app)
     rows = asyncio.run(
         replay_folder(
@@ -148,37 +156,15 @@ def test_the_command_fails_when_a_recording_could_not_be_replayed(
 ) -> None:
     """As `bot transcribe`: every other call is replayed and counted, and the exit status
     says that one failed (the folder holds an undecodable .mp3)."""
-    import threading
-    import time
-
-    import uvicorn
-
     import bot.voice.factory
 
-    store = SqlStore(f"sqlite:///{tmp_path / 'bot.db'}")
-    rasa = FakeRasa()
-    rasa.replies[QUESTION] = rest_items(
-        ANSWER, custom=faq_payload("answer", "SFZ001", [("SFZ001", 0.93)])
-    )
-    settings = Settings(data_dir=tmp_path, actions_port=free_port())
-    conversation = ConversationService(rasa, FakeEngine(), store, 2000)  # type: ignore[arg-type]
-    app = create_app(settings, conversation, store, FakeEngine(), rasa)  # type: ignore[arg-type]
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
+    app, _, settings = _gateway(tmp_path)
     monkeypatch.setattr(bot.voice.factory, "make_transcriber",
                         lambda *a, **k: EnergyTranscriber(QUESTION))
-    try:
+    with serve_app(app, timeout_s=10) as port:
         args = argparse.Namespace(folder=folder, out=None, json=False, engine=None, limit=None,
                                   rate=None, no_tts=True, url=f"http://127.0.0.1:{port}")
         status = run_cmd(args, settings)
-    finally:
-        server.should_exit = True
-        thread.join(10)
     out, err = capsys.readouterr()
     assert status == 1
     assert "回放 3 条（错误 1）" in out
