@@ -245,8 +245,14 @@ def test_the_answer_is_recorded_in_the_real_store(server: Server) -> None:
     _post(server, _action_call("action_answer_faq", "it-store", "社保卡丢了怎么补办", "voice"))
     with SqlStore(server.database_url) as store:
         session = store.get_session("it-store")
-    assert session is not None
-    assert session.channel.value == "voice"
+        assert session is not None
+        assert session.channel.value == "voice"
+        assert session.outcome is None  # the citizen has not left yet
+        # The answer was recorded: when the citizen leaves, the session counts as
+        # deflected by that entry (an unanswered one would be abandoned).
+        assert store.close_session("it-store").value == "deflected"
+        closed = store.get_session("it-store")
+    assert closed is not None and closed.faq_id == "SB001"
 
 
 def test_an_unknown_question_is_handed_over_and_recorded(server: Server) -> None:
