@@ -82,6 +82,7 @@ VARIANTS = {
     "plain": Variant("plain", raw=True, prompt="none", vad_filter=False,
                      condition_on_previous_text=True, word_timestamps=False),
     "ours": Variant("ours"),  # built by bot.voice.factory: what the bot ships
+    "ours-nolm": Variant("ours-nolm"),  # the same without the n-best LM rescoring
     "noprompt": Variant("noprompt", prompt="none"),
     "nofilter": Variant("nofilter", prompt="none", filter_invented=False),
     "noprompt-novad": Variant("noprompt-novad", prompt="none", vad_filter=False),
@@ -126,6 +127,7 @@ for _end in (0.3, 0.4, 0.5, 0.6, 0.7):
 VARIANTS["stream-e07-vad"] = Variant("stream-e07-vad", prompt="none", stream=True,
                                      stream_vad_filter=True)
 VARIANTS["stream-ours"] = Variant("stream-ours", stream=True)  # the factory's, streamed
+VARIANTS["stream-ours-nolm"] = Variant("stream-ours-nolm", stream=True)
 for _pre, _tail in ((0.3, 0.4), (0.3, 0.6), (0.5, 0.4), (0.5, 0.6)):
     _tag = f"stream-p{round(_pre * 10)}t{round(_tail * 10)}"
     VARIANTS[_tag] = Variant(_tag, prompt="none", stream=True, pre_roll_s=_pre, tail_s=_tail)
@@ -174,10 +176,13 @@ def make_engine(variant: Variant, threads: int) -> Any:
     from bot.voice.whisper import WhisperOptions, WhisperTranscriber
 
     kb = Settings.load().kb_dir
-    if variant.name in ("ours", "stream-ours"):  # exactly what the bot runs: the factory's
+    if variant.name.removeprefix("stream-").startswith("ours"):  # what the bot runs: the factory's
         from bot.voice.factory import make_transcriber
 
-        engine = make_transcriber(replace(voice, asr_threads=threads), kb, "whisper")
+        voice = replace(voice, asr_threads=threads)
+        if variant.name.endswith("-nolm"):
+            voice = replace(voice, asr_lm_weight=0.0)
+        engine = make_transcriber(voice, kb, "whisper")
         engine.load()
         return engine
     prompt = {"none": "", "domain": None, "short": None}.get(variant.prompt, variant.prompt)
@@ -329,6 +334,12 @@ def bench(variant: Variant, rows: list[dict[str, Any]], telephone: bool, threads
         "load_avg_start_end": [round(load0, 2), round(os.getloadavg()[0], 2)],
         "prompt": getattr(engine, "prompt", None), "threads": threads,
     }
+    rescorer = getattr(engine, "rescorer", None)
+    if rescorer is not None:  # how often the language model overruled Whisper's best
+        summary["lm"] = {"windows": rescorer.windows, "changed": rescorer.changed,
+                         "weight": rescorer.weight, "built_from": {
+                             k: rescorer.lm.meta.get(k) for k in ("characters", "corpus_files",
+                                                                   "corpus")}}
     if faq is not None:
         summary["faq_same_decision"] = round(same / asked, 4) if asked else None
     shutil.rmtree(tmp, ignore_errors=True)

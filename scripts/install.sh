@@ -32,4 +32,17 @@ fi
 # (../shared/ENVIRONMENT.md): install exactly the pinned packages, no resolver.
 make_env .venv-rasa requirements/rasa.txt --no-deps --ignore-requires-python
 
+# The speech recognition language model (bot build lm) is built from the knowledge base and
+# the deployer's own text (BOT_ASR_LM_CORPUS); unset here, it takes the public citizen
+# messages and government texts of ../shared/data when this checkout has them.
+if [ -z "${BOT_ASR_LM_CORPUS:-}" ] && ! grep -qs '^BOT_ASR_LM_CORPUS=' .env && [ -d ../shared/data ]; then
+  corpus=""
+  for name in tipdm2020c_smart_gov gdzwfw_service_guides ncp_policies_qa question_matching; do
+    if [ -d "../shared/data/$name" ]; then
+      corpus="${corpus:+$corpus:}$(cd "../shared/data/$name" && pwd)"
+    fi
+  done
+  export BOT_ASR_LM_CORPUS=$corpus
+fi
+
 .venv/bin/bot build all

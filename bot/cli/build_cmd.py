@@ -1,4 +1,4 @@
-"""`bot build [all|model|index|rasa]` and `bot kb build`: everything the install step builds,
+"""`bot build [all|model|index|lm|rasa]` and `bot kb build`: everything the install step builds,
 each part rebuilt only when its inputs changed (use --force to rebuild anyway)."""
 
 from __future__ import annotations
@@ -6,20 +6,25 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from pathlib import Path
 
 from bot.settings import Settings
 
-PARTS = ("model", "index", "rasa")
+PARTS = ("model", "index", "lm", "rasa")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "build",
         help="构建模型、FAQ 索引与 rasa 模型（输入未变化时跳过）",
-        description="Build the e5 model folder, the FAQ index and the rasa model.",
+        description="Build the e5 and Whisper model folders, the FAQ index, the speech "
+        "recognition language model and the rasa model.",
     )
     p.add_argument("part", nargs="?", default="all", choices=("all", *PARTS))
     p.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
+    p.add_argument("--corpus", nargs="+", type=Path, metavar="PATH",
+                   help="lm: files or folders of the hotline's own text, read besides the "
+                   "knowledge base (default: BOT_ASR_LM_CORPUS)")
     p.set_defaults(func=run)
 
 
@@ -31,7 +36,13 @@ def register_kb_build(kb_subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     parts = PARTS if args.part == "all" else (args.part,)
+    if args.corpus and "lm" not in parts:
+        print("Error: --corpus is for `bot build lm` (or all)")
+        return 2
     for part in parts:
+        if part == "lm":
+            build_asr_lm(settings, args.force, args.corpus)
+            continue
         {"model": build_model, "index": build_index, "rasa": build_rasa}[part](settings, args.force)
     return 0
 
@@ -86,6 +97,16 @@ def build_index(settings: Settings, force: bool = False) -> int:
         f"({time.perf_counter() - started:.1f} s)"
     )
     return 0
+
+
+def build_asr_lm(settings: Settings, force: bool = False,
+                 corpus: list[Path] | None = None) -> None:
+    from bot.voice.lm_build import build_lm
+
+    result = build_lm(settings, corpus=corpus, force=force)
+    print(f"lm: {result.folder} {result.message}")
+    for path, why in result.report.skipped if result.report else ():
+        print(f"lm: skipped {path}: {why}")
 
 
 def build_rasa(settings: Settings, force: bool = False) -> None:

@@ -17,13 +17,21 @@ Keys (environment > `.env` > defaults):
                          it is off by default)
   BOT_ASR_PARTIAL_S      Whisper streaming: a partial transcript every this many seconds of
                          speech (default 0: finals only, the cheap choice on 2 cores)
-  BOT_ASR_BEAM           Whisper beam size 1-10 (default: the engine's, 5; 1 is faster and
+  BOT_ASR_BEAM           Whisper beam size 1-10 (default: the engine's, 10; 1 is faster and
                          less accurate, see bench/bench_asr.py)
   BOT_ASR_END_SILENCE_S  streaming: silence that ends an utterance, 0.2-3 s (default: the
                          engine's, 0.7; shorter cuts callers off at pauses, see
                          bench/bench_voice.py --endpoints)
   BOT_ASR_EARLY_S        streaming: start decoding after this much silence, before the
                          endpoint (0: off; default: the engine's, 0.3)
+  BOT_ASR_LM_WEIGHT      weight of the character language model when Whisper's n-best list
+                         is rescored, 0-3 (default 0.3, chosen on AISHELL dev files; 0: off,
+                         Whisper's own best)
+  BOT_ASR_LM_DIR         the language model `bot build lm` makes
+                         (default <BOT_BUILD_DIR>/models/asr-lm)
+  BOT_ASR_LM_CORPUS      files and folders of the hotline's own text (ticket exports CSV/
+                         XLSX, text, JSON lines), separated by ':', that `bot build lm` reads
+                         besides the knowledge base (default none: the knowledge base alone)
 Unset keys (BEAM, END_SILENCE, EARLY) leave the engine's own defaults, which are the
 measured ones (bot/voice/whisper.py, streaming.py, vad.py).
 """
@@ -57,6 +65,9 @@ class VoiceSettings:
     asr_end_silence_s: float | None = None
     asr_early_s: float | None = None
     asr_workers: int = 2
+    asr_lm_weight: float = 0.3
+    asr_lm_dir: Path = PROJECT_ROOT / "build" / "models" / "asr-lm"
+    asr_lm_corpus: tuple[Path, ...] = ()
 
     @classmethod
     def load(
@@ -117,8 +128,17 @@ class VoiceSettings:
                            f"must be shorter than the silence that ends an utterance "
                            f"({ends_at:g} s, BOT_ASR_END_SILENCE_S), or 0 (off): it would "
                            "never start")
+        lm_weight = _number(source, "BOT_ASR_LM_WEIGHT", cls.asr_lm_weight)
+        if not 0.0 <= lm_weight <= 3.0:
+            raise _bad(source, "BOT_ASR_LM_WEIGHT", "must be between 0 (off) and 3")
+        lm_raw = source.get("BOT_ASR_LM_DIR", "").strip()
+        lm_dir = (Path(lm_raw).expanduser().resolve() if lm_raw
+                  else build_dir / "models" / "asr-lm")
+        corpus = tuple(Path(p.strip()).expanduser().resolve()
+                       for p in source.get("BOT_ASR_LM_CORPUS", "").split(os.pathsep) if p.strip())
         voice = cls(engine, vosk_dir, whisper_dir, max_s, int(threads), partial, prompt,
-                    None if beam is None else int(beam), end, early, int(workers))
+                    None if beam is None else int(beam), end, early, int(workers),
+                    lm_weight, lm_dir, corpus)
         if engine == "vosk" and vosk_dir is None:
             raise ConfigError(
                 "BOT_ASR_ENGINE=vosk needs BOT_VOSK_MODEL_DIR, the folder of an unzipped Vosk "

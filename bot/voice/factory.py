@@ -70,7 +70,8 @@ def make_transcriber(
     from bot.voice.vad import VadConfig
 
     # Unset keys keep the engine's measured defaults.
-    options = WhisperOptions(cpu_threads=voice.asr_threads, workers=voice.asr_workers)
+    options = WhisperOptions(cpu_threads=voice.asr_threads, workers=voice.asr_workers,
+                             lm_weight=voice.asr_lm_weight)
     if voice.asr_beam is not None:
         options = replace(options, beam_size=voice.asr_beam)
     vad = VadConfig()
@@ -85,4 +86,5 @@ def make_transcriber(
         vad=vad,
         early_decode_s=(EARLY_DECODE_S if voice.asr_early_s is None
                         else voice.asr_early_s or None),  # 0: off
+        lm_dir=voice.asr_lm_dir,
     )

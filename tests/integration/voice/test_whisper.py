@@ -4,7 +4,9 @@ accuracy, the telephone band, silence, and VAD endpointing over a stream."""
 from __future__ import annotations
 
 import csv
+import logging
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -103,7 +105,6 @@ def test_stream_endpoints_two_utterances(engine: WhisperTranscriber,
 @pytest.fixture(scope="module")
 def engine_without_vad(engine: WhisperTranscriber) -> WhisperTranscriber:
     """The same model with Whisper's VAD off, so it decodes noise and invents text."""
-    from dataclasses import replace
 
     bare = WhisperTranscriber(engine.model_dir, options=replace(engine.options, vad_filter=False))
     bare._model = engine._model  # one model in memory
@@ -125,3 +126,29 @@ def test_inventions_on_noise_are_dropped(engine_without_vad: WhisperTranscriber,
     digital silence; the guard must turn both into nothing heard."""
     result = engine_without_vad.transcribe(_noise(kind))
     assert (result.text, result.confidence) == ("", 0.0)
+
+
+def test_lm_rescoring_writes_what_whisper_heard_as_a_homophone(
+    engine: WhisperTranscriber, references: dict[str, str], tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Whisper's own best for this file is 停制; its beam also holds 停滞, which a language
+    model of text that uses the word prefers (the LM is built here from three sentences, so
+    the test does not depend on the install's corpus)."""
+    from bot.voice.lm import CharNgramLM
+
+    name = FILES[0]
+    audio = decode_file(DATA / name)
+    CharNgramLM.fit(["市场交易几乎停滞", "出现停滞的情况", "甚至出现了问题"]).save(tmp_path / "lm")
+    options = replace(engine.options, workers=1)
+    plain = WhisperTranscriber(engine.model_dir, options=options)
+    assert "停制" in plain.transcribe(audio).text
+    rescored = WhisperTranscriber(engine.model_dir, options=options, lm_dir=tmp_path / "lm")
+    result = rescored.transcribe(audio)
+    assert result.text == references[name]
+    assert rescored.rescorer is not None and rescored.rescorer.changed >= 1
+    assert result.words and "".join(w.text for w in result.words) == result.text
+    with caplog.at_level(logging.WARNING):
+        missing = WhisperTranscriber(engine.model_dir, options=options, lm_dir=tmp_path / "gone")
+        assert missing.transcribe(audio).text  # still transcribes, on Whisper's own best
+    assert missing.rescorer is None and "without LM rescoring" in caplog.text

@@ -75,11 +75,15 @@ def test_make_vosk_is_not_loaded_yet(tmp_path: Path) -> None:
 
 def test_whisper_settings_reach_the_engine() -> None:
     voice = VoiceSettings.load(environ={"BOT_ASR_BEAM": "1", "BOT_ASR_END_SILENCE_S": "0.5",
-                                        "BOT_ASR_EARLY_S": "0", "BOT_ASR_WORKERS": "2"},
+                                        "BOT_ASR_EARLY_S": "0", "BOT_ASR_WORKERS": "2",
+                                        "BOT_ASR_LM_WEIGHT": "0.7",
+                                        "BOT_ASR_LM_DIR": "/srv/lm"},
                                dotenv=None)
     engine = make_transcriber(voice, KB)
     assert isinstance(engine, WhisperTranscriber)
     assert engine.options.beam_size == 1
+    assert engine.options.lm_weight == 0.7
+    assert engine.lm_dir == Path("/srv/lm")
     assert engine.options.workers == 2
     assert engine.vad.end_silence_s == 0.5
     assert engine.early_decode_s is None  # 0: early decoding off
@@ -89,7 +93,10 @@ def test_unset_whisper_settings_keep_the_measured_defaults() -> None:
     engine = make_transcriber(VoiceSettings.load(environ={}, dotenv=None), KB)
     assert isinstance(engine, WhisperTranscriber)
     defaults = WhisperTranscriber(Path("/nonexistent"))
-    assert engine.options.beam_size == defaults.options.beam_size == 5
+    assert engine.options.beam_size == defaults.options.beam_size == 10
+    assert engine.options.nbest == 10 and engine.options.lm_weight == 0.3
+    assert engine.lm_dir == PROJECT_ROOT / "build" / "models" / "asr-lm"
+    assert defaults.lm_dir is None  # built by hand: no rescoring unless given an LM
     assert engine.options.workers == 2  # two callers decode side by side
     assert engine.vad == defaults.vad
     assert engine.early_decode_s == defaults.early_decode_s == 0.3

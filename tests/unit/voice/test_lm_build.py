@@ -1,0 +1,148 @@
+"""`bot build lm`: which corpus files are read, bad files, and when the model is rebuilt or
+kept."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.errors import ConfigError, InputError
+from bot.settings import PROJECT_ROOT, Settings
+from bot.voice.config import VoiceSettings
+from bot.voice.lm import CharNgramLM
+from bot.voice.lm_build import build_lm, corpus_files, read_corpus_file
+
+KB = PROJECT_ROOT / "knowledge_base"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(kb_dir=KB, build_dir=tmp_path / "build")
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "corpus"
+    (folder / "2024").mkdir(parents=True)
+    (folder / "tickets.csv").write_text("编号,内容\n1,交易几乎停滞怎么办\n", encoding="utf-8")
+    (folder / "tickets.xlsx").write_bytes(b"PK\x03\x04 the same table as the csv")
+    (folder / "2024" / "notes.txt").write_text("二手住宅市场表现稳健", encoding="gbk")
+    (folder / "call.wav").write_bytes(b"RIFF....WAVE")
+    return folder
+
+
+def test_folder_is_read_recursively_one_format_per_table(corpus: Path) -> None:
+    files = corpus_files([corpus])
+    assert [p.relative_to(corpus).as_posix() for p in files] == ["2024/notes.txt", "tickets.csv"]
+
+
+def test_named_paths_are_checked(corpus: Path) -> None:
+    with pytest.raises(InputError, match="no such file or folder"):
+        corpus_files([corpus / "missing"])
+    with pytest.raises(InputError, match="not a corpus file type"):
+        corpus_files([corpus / "call.wav"])
+
+
+def test_encodings_and_json_escapes(tmp_path: Path, corpus: Path) -> None:
+    assert read_corpus_file(corpus / "2024" / "notes.txt") == "二手住宅市场表现稳健"
+    escaped = tmp_path / "guides.json"
+    escaped.write_text(json.dumps({"name": "不动产登记"}), encoding="utf-8")  # \\u4e0d...
+    assert "不动产登记" in read_corpus_file(escaped)
+    binary = tmp_path / "dump.txt"
+    binary.write_bytes(b"\x00\x01\x02" * 100)
+    with pytest.raises(InputError, match="不是文本文件"):
+        read_corpus_file(binary)
+
+
+def test_build_reads_kb_and_corpus_and_skips_bad_files(
+    settings: Settings, corpus: Path, tmp_path: Path
+) -> None:
+    bad = corpus / "broken.txt"
+    bad.write_bytes(b"\x00\xff" * 50)
+    (corpus / "english.txt").write_text("no chinese here", encoding="utf-8")
+    folder = tmp_path / "lm"
+    result = build_lm(settings, corpus=[corpus], folder=folder)
+    assert result.built and result.report is not None
+    assert sorted(Path(p).name for p, _ in result.report.files) == ["notes.txt", "tickets.csv"]
+    skipped = dict((Path(p).name, why) for p, why in result.report.skipped)
+    assert skipped["english.txt"] == "no Chinese text"
+    assert "不是文本文件" in skipped["broken.txt"] and str(bad) not in skipped["broken.txt"]
+    model = CharNgramLM.load(folder)
+    assert model.meta["corpus_files"] == 2 and model.meta["kb_characters"] > 10_000
+    assert model.prob("交易几乎停", "滞") > model.prob("交易几乎停", "制")
+
+
+def test_rebuilt_only_when_an_input_changed(
+    settings: Settings, corpus: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "lm"
+    assert build_lm(settings, corpus=[corpus], folder=folder).built
+    again = build_lm(settings, corpus=[corpus], folder=folder)
+    assert not again.built and again.message.startswith("up to date")
+    ticket = corpus / "tickets.csv"
+    ticket.write_text("编号,内容\n1,交易几乎停滞怎么办\n2,公积金提取\n", encoding="utf-8")
+    os.utime(ticket, ns=(1, 1))
+    assert build_lm(settings, corpus=[corpus], folder=folder).built
+    assert build_lm(settings, corpus=[corpus], folder=folder, force=True).built
+
+
+def test_kb_alone_does_not_replace_a_corpus_model(
+    settings: Settings, corpus: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "lm"
+    build_lm(settings, corpus=[corpus], folder=folder)
+    before = (folder / "lm.npz").read_bytes()
+    kept = build_lm(settings, corpus=[], folder=folder)
+    assert not kept.built and "no corpus is configured" in kept.message
+    assert (folder / "lm.npz").read_bytes() == before
+    forced = build_lm(settings, corpus=[], folder=folder, force=True)
+    assert forced.built and CharNgramLM.load(folder).meta["corpus_files"] == 0
+
+
+def test_a_failed_build_leaves_the_old_model(
+    settings: Settings, corpus: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "lm"
+    build_lm(settings, corpus=[corpus], folder=folder)
+    before = (folder / "lm.npz").read_bytes()
+    with pytest.raises(InputError):
+        build_lm(settings, corpus=[corpus / "gone.csv"], folder=folder)
+    assert (folder / "lm.npz").read_bytes() == before
+    assert CharNgramLM.load(folder).meta["corpus_files"] == 2
+
+
+def test_settings(tmp_path: Path) -> None:
+    voice = VoiceSettings.load(environ={"BOT_ASR_LM_CORPUS": f"{tmp_path}/a:{tmp_path}/b: ",
+                                        "BOT_ASR_LM_WEIGHT": "0"}, dotenv=None)
+    assert voice.asr_lm_corpus == (tmp_path / "a", tmp_path / "b")
+    assert voice.asr_lm_weight == 0.0
+    defaults = VoiceSettings.load(environ={}, dotenv=None)
+    assert defaults.asr_lm_weight == 0.3 and defaults.asr_lm_corpus == ()
+    assert defaults.asr_lm_dir == PROJECT_ROOT / "build" / "models" / "asr-lm"
+    for bad in ("-1", "4", "heavy"):
+        with pytest.raises(ConfigError, match="BOT_ASR_LM_WEIGHT"):
+            VoiceSettings.load(environ={"BOT_ASR_LM_WEIGHT": bad}, dotenv=None)
+
+
+def test_cli_builds_and_reports(corpus: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "BOT_BUILD_DIR": str(tmp_path / "build"),
+           "BOT_ASR_LM_DIR": str(tmp_path / "lm")}
+    env.pop("BOT_ASR_LM_CORPUS", None)
+    bot = [sys.executable, "-m", "bot.cli.main"]
+    (corpus / "english.txt").write_text("no chinese here", encoding="utf-8")
+    done = subprocess.run([*bot, "build", "lm", "--corpus", str(corpus)], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "built from the knowledge base and 2 corpus files" in done.stdout
+    assert f"skipped {corpus / 'english.txt'}: no Chinese text" in done.stdout
+    wrong = subprocess.run([*bot, "build", "index", "--corpus", str(corpus)], env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert wrong.returncode == 2 and "--corpus is for `bot build lm`" in wrong.stdout
+    missing = subprocess.run([*bot, "build", "lm", "--corpus", str(tmp_path / "nope")], env=env,
+                             capture_output=True, text=True, timeout=120)
+    assert missing.returncode != 0 and "no such file or folder" in (missing.stdout + missing.stderr)
