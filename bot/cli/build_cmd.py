@@ -107,6 +107,10 @@ def build_asr_lm(settings: Settings, force: bool = False,
     print(f"lm: {result.folder} {result.message}")
     for path, why in result.report.skipped if result.report else ():
         print(f"lm: skipped {path}: {why}")
+    if result.too_small:
+        print("lm: too little text to rescore speech recognition with; the bot keeps "
+              "Whisper's own best until BOT_ASR_LM_CORPUS (or --corpus) names the hotline's "
+              "ticket exports or other text")
 
 
 def build_rasa(settings: Settings, force: bool = False) -> None:

@@ -46,6 +46,14 @@ class LmBuild:
     built: bool  # False: the model there was kept
     message: str
     report: CorpusReport | None = None
+    characters: int = 0
+
+    @property
+    def too_small(self) -> bool:
+        """Too little text for the transcriber to rescore with (rescore.py)."""
+        from bot.voice.rescore import MIN_LM_CHARACTERS
+
+        return self.characters < MIN_LM_CHARACTERS
 
 
 def corpus_files(paths: Sequence[Path]) -> list[Path]:
@@ -137,12 +145,13 @@ def build_lm(settings: Settings, corpus: Sequence[Path] | None = None,
     old = _old_meta(folder)
     if old is not None and not force:
         if old.get("signature") == sig:
-            return LmBuild(folder, False, f"up to date ({_describe(old)})")
+            return LmBuild(folder, False, f"up to date ({_describe(old)})",
+                           characters=_chars(old))
         if not paths and old.get("corpus_files"):
             # Rebuilding from the KB alone would quietly drop the deployer's corpus.
             return LmBuild(folder, False,
                            f"kept: built from {_describe(old)}; no corpus is configured now "
-                           "(BOT_ASR_LM_CORPUS), use --corpus or --force")
+                           "(BOT_ASR_LM_CORPUS), use --corpus or --force", characters=_chars(old))
     started = time.perf_counter()
     report = CorpusReport()
     model = CharNgramLM.fit(_texts(files, kb, report), order=ORDER)
@@ -156,7 +165,7 @@ def build_lm(settings: Settings, corpus: Sequence[Path] | None = None,
     })
     model.save(folder)
     return LmBuild(folder, True, f"built from {_describe(model.meta)} in "
-                   f"{model.meta['build_s']} s", report)
+                   f"{model.meta['build_s']} s", report, _chars(model.meta))
 
 
 def _old_meta(folder: Path) -> dict[str, object] | None:
@@ -169,8 +178,11 @@ def _old_meta(folder: Path) -> dict[str, object] | None:
     return meta if isinstance(meta, dict) else None
 
 
+def _chars(meta: dict[str, object]) -> int:
+    return int(str(meta.get("characters") or 0))
+
+
 def _describe(meta: dict[str, object]) -> str:
     files = meta.get("corpus_files") or 0
-    chars = meta.get("characters") or 0
     source = f"the knowledge base and {files} corpus files" if files else "the knowledge base alone"
-    return f"{source}, {int(str(chars)):,} characters"
+    return f"{source}, {_chars(meta):,} characters"

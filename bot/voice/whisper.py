@@ -32,7 +32,7 @@ from bot.voice.audio import DEFAULT_MAX_SECONDS, pcm16_to_float32
 from bot.voice.base import Audio, StreamingRecognizer, Transcript, Word
 from bot.voice.guard import Segment, clean_transcript, screen_segments
 from bot.voice.lm import CharNgramLM
-from bot.voice.rescore import NbestRescorer, RescoringGenerator
+from bot.voice.rescore import MIN_LM_CHARACTERS, NbestRescorer, RescoringGenerator
 from bot.voice.streaming import EARLY_DECODE_S, VadStreamingRecognizer
 from bot.voice.vad import VadConfig
 from bot.voice.whisper_build import build_whisper_model, is_built
@@ -185,6 +185,13 @@ class WhisperTranscriber:
         except ModelNotBuiltError as err:
             # The voice keeps working on Whisper's own best; the deployer is told why.
             log.warning("%s; transcribing without LM rescoring", err)
+            return
+        characters = int(str(lm.meta.get("characters", 0)))
+        if characters < MIN_LM_CHARACTERS:
+            log.warning("the ASR language model in %s was built from %d characters, too little "
+                        "to rescore with (at least %d; name the hotline's ticket exports in "
+                        "BOT_ASR_LM_CORPUS and run `bot build lm`); transcribing without LM "
+                        "rescoring", self.lm_dir, characters, MIN_LM_CHARACTERS)
             return
         tokenizer = self._model.hf_tokenizer
         eot = tokenizer.token_to_id("<|endoftext|>")

@@ -79,6 +79,21 @@ def test_heldout_key_intents_mostly_right(parsed: dict[str, str | None], intent:
     assert len(right) / len(cases) >= 0.8, [(t, parsed[t]) for t in cases]
 
 
+WHERE_TO_COMPLAIN = ["老板拖欠工资去哪投诉", "小区噪音扰民应该找哪个部门投诉",
+                     "商家不给退款可以去哪里举报"]
+
+
+def test_asking_where_to_complain_is_a_question_not_a_complaint(
+    parsed: dict[str, str | None],
+) -> None:
+    """"…去哪投诉" asks for the FAQ's answer (JYE008: where to complain about unpaid wages);
+    "我要投诉…" and a described grievance open a work order."""
+    assert {t: parsed[t] for t in WHERE_TO_COMPLAIN} == dict.fromkeys(WHERE_TO_COMPLAIN,
+                                                                      "ask_question")
+    assert parsed["我要投诉这个商家"] == "complain"
+    assert parsed["包工头欠我两个月工资"] == "complain"
+
+
 def test_every_conversation_test_passes(settings: Settings, model: Path, tmp_path: Path) -> None:
     summary = rasa_cli.test_stories(settings, model=model, out=tmp_path / "rasa_test")
     assert summary.ok, summary.describe()

@@ -74,6 +74,7 @@ def test_build_reads_kb_and_corpus_and_skips_bad_files(
     assert "不是文本文件" in skipped["broken.txt"] and str(bad) not in skipped["broken.txt"]
     model = CharNgramLM.load(folder)
     assert model.meta["corpus_files"] == 2 and model.meta["kb_characters"] > 10_000
+    assert result.too_small and result.characters == model.meta["characters"]
     assert model.prob("交易几乎停", "滞") > model.prob("交易几乎停", "制")
 
 
@@ -140,6 +141,7 @@ def test_cli_builds_and_reports(corpus: Path, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "built from the knowledge base and 2 corpus files" in done.stdout
     assert f"skipped {corpus / 'english.txt'}: no Chinese text" in done.stdout
+    assert "too little text to rescore" in done.stdout  # a few sentences and the KB
     wrong = subprocess.run([*bot, "build", "index", "--corpus", str(corpus)], env=env,
                            capture_output=True, text=True, timeout=120)
     assert wrong.returncode == 2 and "--corpus is for `bot build lm`" in wrong.stdout
