@@ -176,6 +176,11 @@ class CharNgramLM:
             prob = np.where(use, mixed, prob)
         return prob
 
+    @property
+    def characters(self) -> int:
+        """How many Chinese characters the model was counted from."""
+        return int(self.unigram[EOS + 1 :].sum())
+
     def per_char(self, text: str) -> float | None:
         """Mean log-probability per scored symbol; None without Chinese characters."""
         logprob, n = self.score(text)

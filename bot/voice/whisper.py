@@ -186,7 +186,7 @@ class WhisperTranscriber:
             # The voice keeps working on Whisper's own best; the deployer is told why.
             log.warning("%s; transcribing without LM rescoring", err)
             return
-        characters = int(str(lm.meta.get("characters", 0)))
+        characters = lm.characters
         if characters < MIN_LM_CHARACTERS:
             log.warning("the ASR language model in %s was built from %d characters, too little "
                         "to rescore with (at least %d; name the hotline's ticket exports in "

@@ -43,7 +43,7 @@ def test_runs_do_not_cross_punctuation_latin_or_digits() -> None:
     model = CharNgramLM.fit(["甲乙。丙丁"], order=3)
     # ^甲乙$ ^丙丁$: 5 symbols besides the start; 6 bigrams; 4 trigrams, none across the 。
     assert model.meta["ngrams"] == [5, 6, 4]
-    assert model.meta["runs"] == 2 and model.meta["characters"] == 4
+    assert model.meta["runs"] == 2 and model.meta["characters"] == model.characters == 4
     assert model.prob("乙", "丙") < model.prob("乙", "")
 
 
