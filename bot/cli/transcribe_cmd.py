@@ -43,7 +43,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     transcriber = make_transcriber(voice, settings.kb_dir, choice.engine)
     started = time.perf_counter()
     transcriber.load()
-    print(f"model loaded in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    print(f"model loaded in {time.perf_counter() - started:.1f} s"
+          + (f"; {transcriber.lm_status}" if hasattr(transcriber, "lm_status") else ""),
+          file=sys.stderr)
 
     results: list[dict[str, Any]] = []
     failed = 0

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -228,7 +229,7 @@ class CharNgramLM:
                                  data[f"hist_counts{k}"], data[f"hist_types{k}"])
                           for k in range(2, order + 1)]
                 return cls(order, data["unigram_ids"], data["unigram_counts"], levels, meta)
-        except (OSError, ValueError, KeyError, json.JSONDecodeError) as err:
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
             raise ModelNotBuiltError(
                 f"the ASR language model in {folder} is unreadable ({err}); rebuild it with "
                 "`bot build lm --force`") from err

@@ -130,6 +130,7 @@ class WhisperTranscriber:
         self.model_dir = Path(model_dir)
         self.lm_dir = lm_dir  # the n-best rescoring LM (`bot build lm`); None: no rescoring
         self.rescorer: NbestRescorer | None = None
+        self.lm_status = "no LM rescoring"  # what load() made of the LM, for start-up lines
         self.vad = vad or VadConfig()  # the streaming recognizer's endpointing
         self.early_decode_s = early_decode_s  # streaming: decode during the endpoint's wait
         # Streaming partials re-transcribe the growing utterance this often (None: finals
@@ -168,31 +169,31 @@ class WhisperTranscriber:
             self._suppress = [-1]
             if self.options.simplified_tokens:
                 self._suppress += traditional_tokens(self._model.hf_tokenizer)
-            self._attach_lm()
+            self.lm_status = self._attach_lm()
             log.info("whisper model loaded from %s in %.1f s (beam %d, %d workers x %d threads, "
                      "%s)", self.model_dir, time.perf_counter() - started,
                      self.options.beam_size, self.options.workers, self.options.cpu_threads,
-                     "n-best rescored with the LM in "
-                     f"{self.lm_dir} (weight {self.options.lm_weight:g})"
-                     if self.rescorer else "no LM rescoring")
+                     self.lm_status)
 
-    def _attach_lm(self) -> None:
+    def _attach_lm(self) -> str:
+        """Wrap the model's beam search with the LM rescorer; returns what was done."""
         opts = self.options
         if self.lm_dir is None or opts.lm_weight <= 0 or opts.nbest < 2 or opts.beam_size < 2:
-            return
+            return "no LM rescoring"
         try:
             lm = CharNgramLM.load(self.lm_dir)
         except ModelNotBuiltError as err:
             # The voice keeps working on Whisper's own best; the deployer is told why.
             log.warning("%s; transcribing without LM rescoring", err)
-            return
+            return f"no LM rescoring: {err}"
         characters = lm.characters
         if characters < MIN_LM_CHARACTERS:
-            log.warning("the ASR language model in %s was built from %d characters, too little "
-                        "to rescore with (at least %d; name the hotline's ticket exports in "
-                        "BOT_ASR_LM_CORPUS and run `bot build lm`); transcribing without LM "
-                        "rescoring", self.lm_dir, characters, MIN_LM_CHARACTERS)
-            return
+            why = (f"the ASR language model in {self.lm_dir} was built from {characters:,} "
+                   f"characters, too little to rescore with (at least {MIN_LM_CHARACTERS:,}; "
+                   "name the hotline's ticket exports in BOT_ASR_LM_CORPUS and run "
+                   "`bot build lm`)")
+            log.warning("%s; transcribing without LM rescoring", why)
+            return f"no LM rescoring: {why}"
         tokenizer = self._model.hf_tokenizer
         eot = tokenizer.token_to_id("<|endoftext|>")
 
@@ -201,6 +202,8 @@ class WhisperTranscriber:
 
         self.rescorer = NbestRescorer(lm, opts.lm_weight, text_of)
         self._model.model = RescoringGenerator(self._model.model, self.rescorer, opts.nbest)
+        return (f"n-best rescored with the LM in {self.lm_dir} ({characters:,} characters, "
+                f"weight {opts.lm_weight:g})")
 
     def transcribe(self, audio: Audio) -> Transcript:
         return self._decode(audio, self.options.vad_filter, self.options.encoder_pad_s)

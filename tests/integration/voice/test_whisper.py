@@ -159,3 +159,11 @@ def test_lm_rescoring_writes_what_whisper_heard_as_a_homophone(
         missing = WhisperTranscriber(engine.model_dir, options=options, lm_dir=tmp_path / "gone")
         assert missing.transcribe(audio).text  # still transcribes, on Whisper's own best
     assert missing.rescorer is None and "without LM rescoring" in caplog.text
+    assert missing.lm_status.startswith("no LM rescoring: no ASR language model")
+    arrays = tmp_path / "lm" / "lm.npz"
+    arrays.write_bytes(arrays.read_bytes()[:100])  # a damaged copy
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        damaged = WhisperTranscriber(engine.model_dir, options=options, lm_dir=tmp_path / "lm")
+        assert "停制" in damaged.transcribe(audio).text  # Whisper's own best, no crash
+    assert damaged.rescorer is None and "unreadable" in caplog.text

@@ -82,3 +82,11 @@ def test_damaged_model_says_rebuild(lm: CharNgramLM, tmp_path: Path) -> None:
     (tmp_path / "lm.npz").write_bytes(b"not a numpy archive")
     with pytest.raises(ModelNotBuiltError, match="--force"):
         CharNgramLM.load(tmp_path)
+
+
+def test_truncated_model_says_rebuild(lm: CharNgramLM, tmp_path: Path) -> None:
+    lm.save(tmp_path)
+    arrays = tmp_path / "lm.npz"
+    arrays.write_bytes(arrays.read_bytes()[: arrays.stat().st_size // 2])  # a copy cut short
+    with pytest.raises(ModelNotBuiltError, match="unreadable"):
+        CharNgramLM.load(tmp_path)

@@ -15,7 +15,7 @@ from bot.errors import ConfigError, InputError
 from bot.settings import PROJECT_ROOT, Settings
 from bot.voice.config import VoiceSettings
 from bot.voice.lm import CharNgramLM
-from bot.voice.lm_build import build_lm, corpus_files, read_corpus_file
+from bot.voice.lm_build import CorpusReport, _texts, build_lm, corpus_files, read_corpus_file
 
 KB = PROJECT_ROOT / "knowledge_base"
 
@@ -148,3 +148,66 @@ def test_cli_builds_and_reports(corpus: Path, tmp_path: Path) -> None:
     missing = subprocess.run([*bot, "build", "lm", "--corpus", str(tmp_path / "nope")], env=env,
                              capture_output=True, text=True, timeout=120)
     assert missing.returncode != 0 and "no such file or folder" in (missing.stdout + missing.stderr)
+
+
+def _usable_corpus(folder: Path) -> Path:
+    """A file of 120,000 Chinese characters: above the transcriber's minimum."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = "".join(chr(0x4E00 + (i * 7919) % 20000) for i in range(120_000))
+    (folder / "big.txt").write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_unusable_corpus_never_replaces_a_model(
+    settings: Settings, tmp_path: Path, corpus: Path
+) -> None:
+    folder = tmp_path / "lm"
+    big = _usable_corpus(tmp_path / "big")
+    assert not build_lm(settings, corpus=[big], folder=folder).too_small
+    before = (folder / "lm.npz").read_bytes()
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "empty.txt").write_bytes(b"")
+    (junk / "english.txt").write_text("only english", encoding="utf-8")
+    (junk / "fake.xlsx").write_bytes(b"not a zip")
+    with pytest.raises(InputError, match="none of the corpus files had Chinese text") as err:
+        build_lm(settings, corpus=[junk], folder=folder)
+    assert "kept the model" in str(err.value) and "fake.xlsx" in str(err.value)
+    # readable but small: would turn rescoring off, so the usable model stays
+    with pytest.raises(InputError, match="too few to rescore with"):
+        build_lm(settings, corpus=[corpus], folder=folder)
+    assert (folder / "lm.npz").read_bytes() == before
+    assert build_lm(settings, corpus=[corpus], folder=folder, force=True).too_small
+
+
+def test_unusable_corpus_on_a_fresh_install_writes_nothing(
+    settings: Settings, tmp_path: Path
+) -> None:
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "english.txt").write_text("only english", encoding="utf-8")
+    with pytest.raises(InputError, match="nothing was written"):
+        build_lm(settings, corpus=[junk], folder=tmp_path / "lm")
+    assert not (tmp_path / "lm").exists()
+
+
+def test_reading_stops_at_the_character_cap(tmp_path: Path) -> None:
+    for name in ("a", "b", "c"):
+        (tmp_path / f"{name}.txt").write_text("一二三四五。六七八九十", encoding="utf-8")
+    report = CorpusReport()
+    files = sorted(tmp_path.glob("*.txt"))
+    texts = list(_texts(files, [], report, max_characters=12))
+    assert texts[0] == "一二三四五。六七八九十" and texts[1] == "一二"
+    assert [n for _, n in report.files] == [10, 2]
+    why = dict((Path(p).name, w) for p, w in report.skipped)
+    assert why["b.txt"].startswith("read in part (2 of 10 characters)")
+    assert why["c.txt"].startswith("not read: the corpus reached 12 characters")
+
+
+def test_corpus_paths_are_recorded_resolved(
+    settings: Settings, corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(corpus.parent)
+    result = build_lm(settings, corpus=[Path("corpus") / "tickets.csv"], folder=tmp_path / "lm")
+    assert "and 1 corpus file," in result.message
+    assert CharNgramLM.load(tmp_path / "lm").meta["corpus"] == [str(corpus / "tickets.csv")]
