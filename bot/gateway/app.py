@@ -64,6 +64,9 @@ def create_app(
     rasa: RasaClient | None,
 ) -> FastAPI:
     app = FastAPI(title="海川市 12345 热线智能客服", version="0.1.0")
+    # Parts added after this (the voice channel): name -> a cheap probe returning a part's
+    # status dict, reported by /health beside the built-in ones.
+    app.state.health_parts = {}
 
     @app.exception_handler(HTTPException)
     async def _http_error(_: Request, exc: HTTPException) -> JSONResponse:
@@ -118,6 +121,11 @@ def create_app(
         else:
             parts["rasa"] = await rasa.status()
         parts["actions"] = await _actions_status(settings)
+        for name, probe in app.state.health_parts.items():
+            try:
+                parts[name] = probe()
+            except Exception as err:  # noqa: BLE001 - health reports, never raises
+                parts[name] = {"status": "down", "error": str(err)[:200]}
         healthy = all(p["status"] in ("ok", "disabled") for p in parts.values())
         return {"status": "ok" if healthy else "degraded", "parts": parts}
 

@@ -69,6 +69,7 @@ def _add_voice_and_pages(
     transcriber = make_transcriber(VoiceSettings.load(settings), settings.kb_dir)
     voice = VoiceService(conversation, transcriber, EspeakSynthesizer(), store)
     app.include_router(voice_router(voice))
+    app.state.health_parts["voice"] = voice.status
     install_pages(app)
     return voice
 

@@ -44,17 +44,35 @@ class VoiceService:
         self.active_calls = 0
         self._load_lock = threading.Lock()
         self._loaded = False
+        self.load_error: str | None = None  # why the last warm_up failed (health shows it)
+
+    def status(self) -> dict[str, Any]:
+        """For /health: never loads anything (the model loads on the first call, or at start
+        when telephony is on); a failed load is reported until one succeeds."""
+        if self.load_error is not None:
+            return {"status": "down", "error": self.load_error[:200]}
+        part: dict[str, Any] = {"status": "ok", "engine": self.transcriber.name,
+                                "loaded": self._loaded, "calls": self.active_calls}
+        lm = getattr(self.transcriber, "lm_status", None)
+        if self._loaded and lm:
+            part["lm"] = lm
+        return part
 
     def warm_up(self) -> None:
         """Load the transcriber model and check the synthesizer; idempotent, thread-safe."""
         with self._load_lock:
             if self._loaded:
                 return
-            self.transcriber.load()
-            load = getattr(self.synthesizer, "load", None)
-            if callable(load):
-                load()
+            try:
+                self.transcriber.load()
+                load = getattr(self.synthesizer, "load", None)
+                if callable(load):
+                    load()
+            except Exception as err:
+                self.load_error = f"{type(err).__name__}: {err}"
+                raise
             self._loaded = True
+            self.load_error = None
             log.info(
                 "voice ready: transcriber %s, synthesizer %s",
                 self.transcriber.name,

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from fastapi.testclient import TestClient
 
+from bot.errors import ModelNotBuiltError
 from bot.settings import Settings
+from bot.voice.fake import EnergyTranscriber
+from bot.voice.service import VoiceService
 from tests.unit.gateway.conftest import MakeClient
 from tests.unit.gateway.gateway_fakes import (
     INDEX_VERSION,
@@ -91,3 +95,39 @@ def test_an_engine_that_raises_is_reported_not_raised(make_client: MakeClient) -
     assert response.status_code == 200
     assert response.json()["parts"]["faq_index"] == {
         "status": "down", "error": "index folder unreadable"}
+
+
+class _BrokenTranscriber(EnergyTranscriber):
+    def load(self) -> None:
+        raise ModelNotBuiltError("no Whisper model in /srv/whisper: run `bot build model`")
+
+
+def test_voice_part_reports_a_failed_model_load(make_client: MakeClient) -> None:
+    client = make_client()
+    voice = VoiceService(None, _BrokenTranscriber(), None)
+    client.app.state.health_parts["voice"] = voice.status  # type: ignore[attr-defined]
+    body = client.get("/health").json()
+    assert body["parts"]["voice"] == {"status": "ok", "engine": "fake", "loaded": False,
+                                      "calls": 0}
+    with pytest.raises(ModelNotBuiltError):
+        voice.warm_up()  # what the first voice call does
+    body = client.get("/health").json()
+    assert body["status"] == "degraded"
+    assert body["parts"]["voice"]["status"] == "down"
+    assert "no Whisper model in /srv/whisper" in body["parts"]["voice"]["error"]
+
+
+def test_voice_part_once_loaded_and_a_probe_that_raises(make_client: MakeClient) -> None:
+    client = make_client()
+    voice = VoiceService(None, EnergyTranscriber(), None)
+    voice.warm_up()
+    parts = client.app.state.health_parts  # type: ignore[attr-defined]
+    parts["voice"] = voice.status
+
+    def broken() -> dict[str, str]:
+        raise RuntimeError("probe failed")
+
+    parts["other"] = broken
+    body = client.get("/health").json()
+    assert body["parts"]["voice"]["loaded"] is True
+    assert body["parts"]["other"] == {"status": "down", "error": "probe failed"}
