@@ -58,6 +58,7 @@ def test_a_taken_sip_port_names_the_key(tmp_path: Path, monkeypatch: pytest.Monk
     ("BOT_ASR_BEAM", "0", "BOT_ASR_BEAM='0' must be a whole number 1-10"),
     ("BOT_TELEPHONY_MAX_CALLS", "0", "BOT_TELEPHONY_MAX_CALLS"),
     ("BOT_SIP_PORT", "70000", "BOT_SIP_PORT"),
+    ("BOT_ASR_LM_WEIGHT", "5", "BOT_ASR_LM_WEIGHT='5' must be between 0"),
 ])
 def test_bad_voice_and_telephony_settings_stop_before_anything_starts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key: str, value: str, message: str
@@ -92,3 +93,16 @@ def test_a_failed_start_shows_only_its_own_log_lines(tmp_path: Path) -> None:
     with log.open("a", encoding="utf-8") as handle:
         handle.write("ERROR: [Errno 98] address already in use\n")
     assert part.log_tail() == "ERROR: [Errno 98] address already in use"
+
+
+def test_serve_says_starting_only_after_the_checks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import argparse
+
+    from bot.cli import serve_cmd
+
+    monkeypatch.setenv("BOT_ASR_LM_WEIGHT", "abc")
+    with pytest.raises(ConfigError, match="BOT_ASR_LM_WEIGHT"):
+        serve_cmd.run(argparse.Namespace(without_rasa=True), settings(tmp_path))
+    assert "正在启动" not in capsys.readouterr().out
