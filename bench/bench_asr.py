@@ -128,6 +128,9 @@ VARIANTS["stream-e07-vad"] = Variant("stream-e07-vad", prompt="none", stream=Tru
                                      stream_vad_filter=True)
 VARIANTS["stream-ours"] = Variant("stream-ours", stream=True)  # the factory's, streamed
 VARIANTS["stream-ours-nolm"] = Variant("stream-ours-nolm", stream=True)
+for _pad in (5.0, 8.0):  # the live path with more of Whisper's encoder window kept
+    _tag = f"stream-ours-pad{round(_pad)}"
+    VARIANTS[_tag] = Variant(_tag, stream=True, encoder_pad_s=_pad)
 for _pre, _tail in ((0.3, 0.4), (0.3, 0.6), (0.5, 0.4), (0.5, 0.6)):
     _tag = f"stream-p{round(_pre * 10)}t{round(_tail * 10)}"
     VARIANTS[_tag] = Variant(_tag, prompt="none", stream=True, pre_roll_s=_pre, tail_s=_tail)
@@ -183,6 +186,8 @@ def make_engine(variant: Variant, threads: int) -> Any:
         if variant.name.endswith("-nolm"):
             voice = replace(voice, asr_lm_weight=0.0)
         engine = make_transcriber(voice, kb, "whisper")
+        if variant.encoder_pad_s is not None:
+            engine.options = replace(engine.options, stream_encoder_pad_s=variant.encoder_pad_s)
         engine.load()
         return engine
     prompt = {"none": "", "domain": None, "short": None}.get(variant.prompt, variant.prompt)
