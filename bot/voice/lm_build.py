@@ -24,7 +24,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.errors import InputError
+from bot.errors import InputError, ModelNotBuiltError
 from bot.kb.tables import decode_text
 from bot.settings import Settings
 from bot.voice.lm import CharNgramLM, cjk_runs, is_built
@@ -171,6 +171,12 @@ def build_lm(settings: Settings, corpus: Sequence[Path] | None = None,
     kb = kb_texts(settings.kb_dir)
     sig = signature(files, kb, ORDER)
     old = _old_meta(folder)
+    if old is not None:
+        try:
+            CharNgramLM.load(folder)
+        except ModelNotBuiltError as err:  # a damaged copy: rebuild it, whatever its JSON says
+            log.warning("%s", err)
+            old = None
     if old is not None and not force:
         if old.get("signature") == sig:
             return LmBuild(folder, False, f"up to date ({_describe(old)})",

@@ -211,3 +211,14 @@ def test_corpus_paths_are_recorded_resolved(
     result = build_lm(settings, corpus=[Path("corpus") / "tickets.csv"], folder=tmp_path / "lm")
     assert "and 1 corpus file," in result.message
     assert CharNgramLM.load(tmp_path / "lm").meta["corpus"] == [str(corpus / "tickets.csv")]
+
+
+def test_a_damaged_model_is_rebuilt_though_its_inputs_did_not_change(
+    settings: Settings, corpus: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "lm"
+    build_lm(settings, corpus=[corpus], folder=folder)
+    arrays = folder / "lm.npz"
+    arrays.write_bytes(arrays.read_bytes()[:100])
+    assert build_lm(settings, corpus=[corpus], folder=folder).built
+    assert CharNgramLM.load(folder).meta["corpus_files"] == 2
