@@ -75,10 +75,12 @@ def collect(rows: list[dict[str, str]], label: str) -> list[dict[str, Any]]:
 
 
 def errors_at(files: list[dict[str, Any]], lm: Any, weight: float | None) -> tuple[int, int]:
-    """Character errors when each single-window file takes the weight's choice (None: the
-    oracle); files of several windows keep the bot's transcript. Returns (errors, chars)."""
+    """Character errors when each single-window file takes the bot's choice at `weight`
+    (None: the oracle); files of several windows keep the bot's transcript."""
     from bot.voice.cer import cer_count
+    from bot.voice.rescore import NbestRescorer
 
+    rescorer = NbestRescorer(lm, weight or 0.0, text_of=str)
     errors = chars = 0
     for f in files:
         count = cer_count(f["ref"], f["hyp"])
@@ -87,15 +89,10 @@ def errors_at(files: list[dict[str, Any]], lm: Any, weight: float | None) -> tup
             errors += count.errors
             continue
         texts, scores = f["windows"][0]["texts"], f["windows"][0]["scores"]
-        per_char = [lm.per_char(t) for t in texts]
         if weight is None:
             errors += min(cer_count(f["ref"], t).errors for t in texts)
             continue
-        if weight == 0 or any(p is None for p in per_char):
-            pick = 0
-        else:
-            combined = [s + weight * p for s, p in zip(scores, per_char, strict=True)]
-            pick = max(range(len(texts)), key=combined.__getitem__)
+        pick = rescorer.rank(texts, scores)[0] if weight else 0  # 0: Whisper's own best
         errors += cer_count(f["ref"], texts[pick]).errors
     return errors, chars
 

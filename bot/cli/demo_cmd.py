@@ -29,11 +29,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.cli.replay_cmd import load_texts, print_summary
     from bot.cli.serve_cmd import banner, serve_until_stopped
     from bot.replay import replay, summarize
-    from bot.serve.supervisor import Supervisor, preflight
+    from bot.serve.supervisor import Supervisor
 
     texts, details = load_texts(args.file, None, None, None)
     supervisor = Supervisor(settings)
-    preflight(settings)  # a bad setting or a taken port stops here, before "starting"
+    supervisor.check()  # a bad setting or a taken port stops here, before "starting"
     print("正在启动 rasa、动作服务与网关（首次启动约需 30-60 秒）…", flush=True)
     supervisor.start()
     try:

@@ -74,11 +74,11 @@ def serve_until_stopped(supervisor: object) -> int:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.serve.supervisor import PARTS, Supervisor, preflight
+    from bot.serve.supervisor import PARTS, Supervisor
 
     parts = tuple(p for p in PARTS if not (args.without_rasa and p == "rasa"))
     supervisor = Supervisor(settings, parts)
-    preflight(settings, parts)  # a bad setting or a taken port stops here, before "starting"
+    supervisor.check()  # a bad setting or a taken port stops here, before "starting"
     print("正在启动 " + "、".join(parts) + " …")
     supervisor.start()
     print(banner(settings))

@@ -189,6 +189,7 @@ class Supervisor:
     def __init__(self, settings: Settings, parts: tuple[str, ...] = PARTS) -> None:
         self.settings = settings
         self.parts = make_parts(settings, parts)
+        self._checked = False
 
     def __enter__(self) -> Supervisor:
         self.start()
@@ -197,11 +198,19 @@ class Supervisor:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def start(self, timeout_s: float = READY_TIMEOUT_S) -> None:
+    def check(self) -> None:
+        """Everything that can fail before a process starts: the rasa model, the settings,
+        the listening addresses. `start` runs it unless it already passed."""
         wants_rasa = any(p.name == "rasa" for p in self.parts)
         if wants_rasa and not rasa_model_path(self.settings).is_file():
             raise StartError("no trained rasa model: run `make install` (or `bot build rasa`)")
         preflight(self.settings, tuple(p.name for p in self.parts))
+        self._checked = True
+
+    def start(self, timeout_s: float = READY_TIMEOUT_S) -> None:
+        if not self._checked:
+            self.check()
+        self._checked = False  # a later start checks again
         for part in self.parts:
             handle = part.log_path.open("ab")
             part.log_offset = handle.tell()

@@ -146,11 +146,10 @@ class CharNgramLM:
     def prob(self, context: str, char: str) -> float:
         """P(char | the CJK characters of `context`, from the start of a run); `char` ""
         is the end of the run."""
-        run = cjk_runs(context)
-        ids = _ids(["".join(run)])[:-1]  # BOS + the context, without its EOS
-        following = _ids([char])[1:2] if char else np.array([EOS], dtype=np.int64)
         if char and (len(char) != 1 or not cjk_runs(char)):
             raise ValueError(f"{char!r} is not one CJK character")
+        ids = _ids(["".join(cjk_runs(context))])[:-1]  # BOS + the context, without its EOS
+        following = _ids([char])[1:2] if char else np.array([EOS], dtype=np.int64)
         return float(self._probs(np.concatenate([ids, following]))[-1])
 
     def _probs(self, ids: np.ndarray) -> np.ndarray:

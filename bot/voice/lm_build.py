@@ -16,7 +16,6 @@ one is not, the old model is kept and the build fails (unless forced).
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import re
 import time
@@ -170,22 +169,17 @@ def build_lm(settings: Settings, corpus: Sequence[Path] | None = None,
     files = corpus_files(paths)
     kb = kb_texts(settings.kb_dir)
     sig = signature(files, kb, ORDER)
-    old = _old_meta(folder)
-    if old is not None:
-        try:
-            CharNgramLM.load(folder)
-        except ModelNotBuiltError as err:  # a damaged copy: rebuild it, whatever its JSON says
-            log.warning("%s", err)
-            old = None
+    old = _old_model(folder)
     if old is not None and not force:
-        if old.get("signature") == sig:
+        if old.meta.get("signature") == sig:
             return LmBuild(folder, False, f"up to date ({_describe(old)})",
-                           characters=_chars(old))
-        if not paths and old.get("corpus_files"):
+                           characters=old.characters)
+        if not paths and old.meta.get("corpus_files"):
             # Rebuilding from the KB alone would quietly drop the deployer's corpus.
             return LmBuild(folder, False,
                            f"kept: built from {_describe(old)}; no corpus is configured now "
-                           "(BOT_ASR_LM_CORPUS), use --corpus or --force", characters=_chars(old))
+                           "(BOT_ASR_LM_CORPUS), use --corpus or --force",
+                           characters=old.characters)
     started = time.perf_counter()
     report = CorpusReport()
     model = CharNgramLM.fit(_texts(files, kb, report, MAX_CHARACTERS), order=ORDER)
@@ -193,7 +187,7 @@ def build_lm(settings: Settings, corpus: Sequence[Path] | None = None,
         problem = ""
         if paths and not report.files:
             problem = "none of the corpus files had Chinese text that could be read"
-        elif old is not None and model.characters < MIN_LM_CHARACTERS <= _chars(old):
+        elif old is not None and model.characters < MIN_LM_CHARACTERS <= old.characters:
             problem = (f"the new model would have {model.characters:,} characters, too few to "
                        f"rescore with (at least {MIN_LM_CHARACTERS:,})")
         if problem:
@@ -211,27 +205,25 @@ def build_lm(settings: Settings, corpus: Sequence[Path] | None = None,
         "build_s": round(time.perf_counter() - started, 1),
     })
     model.save(folder)
-    return LmBuild(folder, True, f"built from {_describe(model.meta)} in "
-                   f"{model.meta['build_s']} s", report, _chars(model.meta))
+    return LmBuild(folder, True, f"built from {_describe(model)} in "
+                   f"{model.meta['build_s']} s", report, model.characters)
 
 
-def _old_meta(folder: Path) -> dict[str, object] | None:
+def _old_model(folder: Path) -> CharNgramLM | None:
+    """The model built before, None when there is none or it is damaged (then rebuilt,
+    whatever its description says)."""
     if not is_built(folder):
         return None
     try:
-        meta = json.loads((folder / "lm.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return CharNgramLM.load(folder)
+    except ModelNotBuiltError as err:
+        log.warning("%s", err)
         return None
-    return meta if isinstance(meta, dict) else None
 
 
-def _chars(meta: dict[str, object]) -> int:
-    return int(str(meta.get("characters") or 0))
-
-
-def _describe(meta: dict[str, object]) -> str:
-    files = meta.get("corpus_files") or 0
+def _describe(model: CharNgramLM) -> str:
+    files = model.meta.get("corpus_files") or 0
     plural = "" if files == 1 else "s"
     source = (f"the knowledge base and {files} corpus file{plural}" if files
               else "the knowledge base alone")
-    return f"{source}, {_chars(meta):,} characters"
+    return f"{source}, {model.characters:,} characters"

@@ -59,15 +59,18 @@ class NbestRescorer:
         """Indices of the hypotheses, best first."""
         if len(sequences) < 2:
             return list(range(len(sequences)))
-        texts = [self.text_of(ids) for ids in sequences]
+        return self.rank([self.text_of(ids) for ids in sequences], scores)
+
+    def rank(self, texts: Sequence[str], scores: Sequence[float]) -> list[int]:
+        """The same, given each hypothesis's text (bench/bench_asr_lm.py replays lists)."""
         lm_scores = [self.lm.per_char(text) for text in texts]
         if any(score is None for score in lm_scores):
             # A hypothesis without Chinese characters (silence, a Latin name): nothing to
             # compare it with; keep Whisper's order.
-            return list(range(len(sequences)))
+            return list(range(len(texts)))
         combined = [float(s) + self.weight * float(lm)  # type: ignore[arg-type]
                     for s, lm in zip(scores, lm_scores, strict=True)]
-        ranked = sorted(range(len(sequences)), key=lambda i: -combined[i])
+        ranked = sorted(range(len(texts)), key=lambda i: -combined[i])
         with self._lock:
             self.windows += 1
             self.changed += texts[ranked[0]] != texts[0]

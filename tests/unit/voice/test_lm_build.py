@@ -92,12 +92,18 @@ def test_rebuilt_only_when_an_input_changed(
     assert build_lm(settings, corpus=[corpus], folder=folder, force=True).built
 
 
-def test_kb_alone_does_not_replace_a_corpus_model(
-    settings: Settings, corpus: Path, tmp_path: Path
-) -> None:
+@pytest.fixture
+def built(settings: Settings, corpus: Path, tmp_path: Path) -> tuple[Path, bytes]:
+    """A model built from the corpus fixture: its folder and its arrays' bytes."""
     folder = tmp_path / "lm"
     build_lm(settings, corpus=[corpus], folder=folder)
-    before = (folder / "lm.npz").read_bytes()
+    return folder, (folder / "lm.npz").read_bytes()
+
+
+def test_kb_alone_does_not_replace_a_corpus_model(
+    settings: Settings, built: tuple[Path, bytes]
+) -> None:
+    folder, before = built
     kept = build_lm(settings, corpus=[], folder=folder)
     assert not kept.built and "no corpus is configured" in kept.message
     assert (folder / "lm.npz").read_bytes() == before
@@ -106,11 +112,9 @@ def test_kb_alone_does_not_replace_a_corpus_model(
 
 
 def test_a_failed_build_leaves_the_old_model(
-    settings: Settings, corpus: Path, tmp_path: Path
+    settings: Settings, corpus: Path, built: tuple[Path, bytes]
 ) -> None:
-    folder = tmp_path / "lm"
-    build_lm(settings, corpus=[corpus], folder=folder)
-    before = (folder / "lm.npz").read_bytes()
+    folder, before = built
     with pytest.raises(InputError):
         build_lm(settings, corpus=[corpus / "gone.csv"], folder=folder)
     assert (folder / "lm.npz").read_bytes() == before
@@ -214,10 +218,9 @@ def test_corpus_paths_are_recorded_resolved(
 
 
 def test_a_damaged_model_is_rebuilt_though_its_inputs_did_not_change(
-    settings: Settings, corpus: Path, tmp_path: Path
+    settings: Settings, corpus: Path, built: tuple[Path, bytes]
 ) -> None:
-    folder = tmp_path / "lm"
-    build_lm(settings, corpus=[corpus], folder=folder)
+    folder, _ = built
     arrays = folder / "lm.npz"
     arrays.write_bytes(arrays.read_bytes()[:100])
     assert build_lm(settings, corpus=[corpus], folder=folder).built
